@@ -1,0 +1,215 @@
+r"""Weight pools: the fixed multisets whose permutations are the only trainable thing.
+
+A :class:`Pool` holds the n first-layer bias values and the 2n second-layer coefficient values, in their
+*initial positions* (the order in which training starts; any order gives the same reachable set).
+It is the one place where pools are built (theory and experiments alike).
+
+Theory (PAPER.md §1.5), on a domain [a, b] (the paper: [0, 1]):
+
+* equidistant: :math:`b_i = a + (b-a)\frac{i-1}{n-1}`, coefficient pool :math:`W^{(2n)}=(b_1..b_n,-b_1..-b_n)`,
+  available exactly as Fractions;
+* pairwise random (Theorem 3): :math:`b_i\sim U[a,b]`, :math:`W=(\pm p_i)`, :math:`p_i\sim U[0,1]`.
+
+Experiments (PAPER.md §1.6, domain [-1, 1]): ``equidistant``, ``pairwise`` (= ``random1``), ``random``
+(= ``random2``) and ``random1`` .. ``random8``. Random draws use numpy's PCG64 generator seeded with
+``seed``; they are deterministic but are not the same numbers as the authors' ``torch`` streams.
+
+The bias layout of the first layer is a separate choice (:func:`first_layer`): ``"theory"`` gives the
++1 and -1 unit of pair i the same break-point :math:`b_i` (:math:`c=\mp b_i`), ``"authors"`` uses
+:math:`c=\beta_i` for both (break-points :math:`-\beta_i` and :math:`+\beta_i`), as the published code does.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import numpy as np
+
+__all__ = ["Pool", "equidistant_pool", "pairwise_random_pool", "experiment_pool", "first_layer",
+           "INITIALISATIONS", "LAYOUTS", "PoolError"]
+
+LAYOUTS = ("theory", "authors")
+
+
+class PoolError(ValueError):
+    """Invalid pool parameters (n < 1, unknown initialisation name, ...)."""
+
+
+def _frozen(arr, dtype=float) -> np.ndarray:
+    out = np.array(arr, dtype=dtype)
+    out.setflags(write=False)
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class Pool:
+    """An immutable weight pool.
+
+    Attributes
+    ----------
+    name : initialisation name (``"equidistant"``, ``"pairwise"``, ``"random5"``, ...).
+    biases : the n bias values :math:`b_i` (theory) or :math:`\\beta_i` (authors' layout), float64.
+    values : the 2n coefficient values in their initial positions, float64.
+    domain : the interval the pool is meant for.
+    seed : the seed of a random pool (None for deterministic ones).
+    exact_biases, exact_values : the same as tuples of Fractions when the pool is rational, else None.
+    """
+
+    name: str
+    biases: np.ndarray
+    values: np.ndarray
+    domain: tuple = (0.0, 1.0)
+    seed: int | None = None
+    exact_biases: tuple | None = None
+    exact_values: tuple | None = None
+    description: str = field(default="", compare=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "biases", _frozen(self.biases))
+        object.__setattr__(self, "values", _frozen(self.values))
+        if len(self.values) != 2 * len(self.biases):
+            raise PoolError("a pool has n biases and 2n coefficient values")
+
+    @property
+    def n(self) -> int:
+        return len(self.biases)
+
+    @property
+    def exact(self) -> bool:
+        return self.exact_values is not None
+
+    def __repr__(self):
+        seed = f", seed={self.seed}" if self.seed is not None else ""
+        return f"Pool({self.name!r}, n={self.n}, domain={self.domain}{seed}, exact={self.exact})"
+
+
+def _check_n(n):
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise PoolError(f"n must be a positive integer, got {n!r}")
+    return int(n)
+
+
+def _fraction(v) -> Fraction:
+    return Fraction(v) if not isinstance(v, str) else Fraction(v)
+
+
+def equidistant_pool(n: int, domain=(0, 1)) -> Pool:
+    r"""The theory's equidistant pool on [a, b]: :math:`b_i=a+(b-a)(i-1)/(n-1)`, :math:`W=(\pm b_i)`.
+
+    Built exactly (Fractions of the domain ends as given: pass strings or Fractions such as
+    ``("-1", "1")`` for exact decimal ends) and rounded once to float64.
+    """
+    n = _check_n(n)
+    if n < 2:
+        raise PoolError("the equidistant pool needs n >= 2")
+    a, b = (_fraction(d) for d in domain)
+    if not a < b:
+        raise PoolError(f"domain must satisfy a < b, got [{a}, {b}]")
+    eb = tuple(a + (b - a) * Fraction(i, n - 1) for i in range(n))
+    ev = eb + tuple(-x for x in eb)
+    return Pool("equidistant", [float(x) for x in eb], [float(x) for x in ev], (float(a), float(b)),
+                None, eb, ev, "theory: b_i = linspace(a, b, n), W = (+b_i, -b_i)")
+
+
+def pairwise_random_pool(n: int, domain=(0, 1), seed: int = 0) -> Pool:
+    r"""Theorem 3's pool: :math:`b_i\sim U[a,b]` i.i.d., :math:`W=(p_1..p_n,-p_1..-p_n)`, :math:`p_i\sim U[0,1]`."""
+    n = _check_n(n)
+    a, b = float(domain[0]), float(domain[1])
+    rng = np.random.default_rng(_check_seed(seed))
+    biases = rng.uniform(a, b, n)
+    p = rng.uniform(0.0, 1.0, n)
+    return Pool("pairwise_theory", biases, np.concatenate([p, -p]), (a, b), seed,
+                description="theory (Theorem 3): b_i ~ U[a,b], W = (+p_i, -p_i), p_i ~ U[0,1]")
+
+
+def _check_seed(seed):
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise PoolError(f"seed must be an integer, got {seed!r}")
+    return int(seed)
+
+
+def _xavier(rng, m):
+    bound = math.sqrt(2.0) * math.sqrt(6.0 / (m + 1))
+    return rng.uniform(-bound, bound, m)
+
+
+def _he(rng, m):
+    return rng.normal(0.0, math.sqrt(2.0) / math.sqrt(m), m)
+
+
+def _eq_biases(n):
+    return np.linspace(-1.0, 1.0, n)
+
+
+def _eq_values(rng, n):
+    return rng.permutation(np.linspace(-1.0, 1.0, 2 * n))
+
+
+def _pairwise_values(rng, n):
+    c = rng.uniform(-1.0, 1.0, n)
+    return np.concatenate([c, -c])
+
+
+# name -> (biases(rng, n), values(rng, n), description). Biases are drawn first, then values.
+INITIALISATIONS = {
+    "equidistant": (lambda r, n: _eq_biases(n), _eq_values,
+                    "B = linspace(-1,1,n), W = linspace(-1,1,2n) shuffled"),
+    "pairwise": (lambda r, n: r.uniform(-1, 1, n), _pairwise_values,
+                 "Random 1: B ~ U[-1,1]^n, W = cat(c, -c), c ~ U[-1,1]^n"),
+    "random": (lambda r, n: r.uniform(-1, 1, n), lambda r, n: r.uniform(-1, 1, 2 * n),
+               "Random 2: B ~ U[-1,1]^n, W ~ U[-1,1]^2n"),
+    "random3": (lambda r, n: _eq_biases(n), lambda r, n: r.uniform(-1, 1, 2 * n),
+                "Random 3: B = linspace(-1,1,n), W ~ U[-1,1]^2n"),
+    "random4": (lambda r, n: r.uniform(-1, 1, n), _eq_values,
+                "Random 4: B ~ U[-1,1]^n, W = linspace(-1,1,2n) shuffled"),
+    "random5": (lambda r, n: _xavier(r, n), lambda r, n: _xavier(r, 2 * n),
+                "Random 5: B ~ Xavier-uniform, W ~ Xavier-uniform"),
+    "random6": (lambda r, n: _he(r, n), lambda r, n: _he(r, 2 * n),
+                "Random 6: B ~ He-normal, W ~ He-normal"),
+    "random7": (lambda r, n: r.uniform(-1, 1, n), lambda r, n: _xavier(r, 2 * n),
+                "Random 7: B ~ U[-1,1]^n, W ~ Xavier-uniform"),
+    "random8": (lambda r, n: r.uniform(-1, 1, n), lambda r, n: _he(r, 2 * n),
+                "Random 8: B ~ U[-1,1]^n, W ~ He-normal"),
+}
+_ALIASES = {"random1": "pairwise", "random2": "random"}
+
+
+def experiment_pool(name: str, n: int, seed: int = 0) -> Pool:
+    """An initialisation of the paper's experiments on [-1, 1] (PAPER.md §1.6), by name.
+
+    Valid names: those of :data:`INITIALISATIONS` plus the aliases ``random1`` (= pairwise) and
+    ``random2`` (= random). Matching is case-insensitive; spaces and dashes are ignored.
+    """
+    n = _check_n(n)
+    key = str(name).lower().replace(" ", "").replace("-", "").replace("_", "")
+    key = _ALIASES.get(key, key)
+    if key not in INITIALISATIONS:
+        valid = ", ".join(list(INITIALISATIONS) + list(_ALIASES))
+        raise PoolError(f"unknown initialisation '{name}'; valid: {valid}")
+    bias_fn, value_fn, desc = INITIALISATIONS[key]
+    rng = np.random.default_rng(_check_seed(seed))
+    biases = bias_fn(rng, n)
+    values = value_fn(rng, n)
+    # Experimental pools are float64 (numpy's linspace is not the correctly rounded rational grid);
+    # their float values are still exact dyadic rationals, which is what certification uses.
+    return Pool(key, biases, values, (-1.0, 1.0), seed, None, None, desc)
+
+
+def first_layer(pool: Pool, layout: str = "theory"):
+    """First-layer weights w (int8, +1 then -1) and biases c for the 2n hidden units of a pool.
+
+    ``"theory"``: unit i = phi_i^+ = relu(x - b_i) (w=+1, c=-b_i), unit n+i = phi_i^- = relu(b_i - x)
+    (w=-1, c=+b_i). ``"authors"``: c = concat(B, B) for both unit types, as in the published code.
+    Returns (w, c, exact_c) where exact_c is a tuple of Fractions or None.
+    """
+    if layout not in LAYOUTS:
+        raise PoolError(f"unknown bias layout '{layout}'; valid: {', '.join(LAYOUTS)}")
+    n = pool.n
+    w = np.concatenate([np.ones(n, np.int8), -np.ones(n, np.int8)])
+    sign = -1 if layout == "theory" else 1
+    c = np.concatenate([sign * pool.biases, pool.biases])
+    exact_c = None
+    if pool.exact_biases is not None:
+        exact_c = tuple(sign * x for x in pool.exact_biases) + tuple(pool.exact_biases)
+    return w, c, exact_c

@@ -1,0 +1,200 @@
+r"""Continuous piecewise-linear (PL) functions of one variable, in float64 or exactly (Fractions).
+
+A PL function is stored as knots :math:`t_0 < \dots < t_{K-1}`, the values :math:`v_k = g(t_k)`, and the
+slopes to the left of :math:`t_0` and to the right of :math:`t_{K-1}`; between knots it is the linear
+interpolant. Evaluation at m points is a binary search, :math:`O(m\log K)`.
+
+:func:`relu_sum` compiles a one-hidden-layer network
+
+.. math:: g(x) = \text{shift} + \text{scale}\sum_{i=1}^H a_i\,\rho(w_i x + c_i),\qquad w_i\in\{+1,-1\},
+
+with :math:`\rho` the ReLU or the leaky ReLU :math:`\rho_s(z)=(1-s)\,\sigma(z)+s\,z`, into that form in
+:math:`O(H\log H)`: unit i has its break-point at :math:`t_i=-w_ic_i`, and
+
+.. math:: \sum_i a_i\sigma(w_i(x-t_i)) = x\,P_a(x) - P_{at}(x) + S_{at}(x) - x\,S_a(x),
+
+where :math:`P` sums over the :math:`w=+1` units with :math:`t_i\le x` and :math:`S` over the :math:`w=-1`
+units with :math:`t_i\ge x` (prefix and suffix sums after one sort). At a break-point the slope jumps by
+:math:`\sum_{t_i=t}a_i` (for both unit types); break-points whose jump is exactly zero (a pair
+:math:`v\varphi^+ - v\varphi^-`, which is linear) are not knots. The same code runs on Fractions
+(numpy object arrays), which gives the exact PL form of a rational network.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+__all__ = ["PiecewiseLinear", "relu_sum", "sup_abs_difference"]
+
+
+def _is_exact(arr) -> bool:
+    return np.asarray(arr).dtype == object
+
+
+@dataclass(frozen=True, eq=False)
+class PiecewiseLinear:
+    """A continuous PL function: ``knots`` (strictly increasing), ``values`` at the knots, end slopes.
+
+    Arrays are float64, or object arrays of :class:`fractions.Fraction` for the exact form.
+    """
+
+    knots: np.ndarray
+    values: np.ndarray
+    left_slope: object
+    right_slope: object
+
+    def __post_init__(self):
+        if len(self.knots) < 1 or len(self.knots) != len(self.values):
+            raise ValueError("a PL function needs at least one knot and one value per knot")
+
+    @property
+    def exact(self) -> bool:
+        return _is_exact(self.knots)
+
+    @property
+    def slopes(self) -> np.ndarray:
+        """Slopes of the K-1 interior pieces, (v_{k+1}-v_k)/(t_{k+1}-t_k)."""
+        return np.diff(self.values) / np.diff(self.knots)
+
+    def __call__(self, x):
+        """Evaluate at x (scalar or array). Exact form: Fractions in, Fractions out."""
+        if self.exact:
+            return self._eval_exact(x)
+        x = np.asarray(x, dtype=float)
+        t, v = self.knots, self.values
+        if x.size > 4096 and len(t) > 4096 and np.any(x.ravel()[1:] < x.ravel()[:-1]):
+            # binary searches over a large knot array are cache-bound in random order: sort the
+            # points first (measured ~6x faster at 10^6 points, 2*10^6 knots)
+            flat = x.ravel()
+            order = np.argsort(flat)
+            y = np.empty_like(flat)
+            y[order] = np.interp(flat[order], t, v)
+            y = y.reshape(x.shape)
+        else:
+            y = np.interp(x, t, v)
+        lo, hi = x < t[0], x > t[-1]
+        if lo.any():
+            y = np.where(lo, v[0] + self.left_slope * (x - t[0]), y)
+        if hi.any():
+            y = np.where(hi, v[-1] + self.right_slope * (x - t[-1]), y)
+        return y
+
+    def _eval_exact(self, x):
+        scalar = np.ndim(x) == 0
+        xs = [Fraction(x)] if scalar else [Fraction(xi) for xi in np.ravel(x)]
+        t, v = self.knots, self.values
+        idx = np.searchsorted(t, xs, side="right")  # works on object arrays through comparisons
+        out = []
+        for xi, k in zip(xs, idx):
+            if k == 0:
+                out.append(v[0] + self.left_slope * (xi - t[0]))
+            elif k == len(t):
+                out.append(v[-1] + self.right_slope * (xi - t[-1]))
+            else:
+                t0, t1, v0, v1 = t[k - 1], t[k], v[k - 1], v[k]
+                out.append(v0 + (v1 - v0) * (xi - t0) / (t1 - t0))
+        return out[0] if scalar else np.array(out, dtype=object).reshape(np.shape(x))
+
+    def to_float(self) -> "PiecewiseLinear":
+        if not self.exact:
+            return self
+        return PiecewiseLinear(self.knots.astype(float), self.values.astype(float),
+                               float(self.left_slope), float(self.right_slope))
+
+    def restrict_knots(self, a, b):
+        """Knots inside [a, b] together with a and b, and the values there (the points where the sup of
+        |g - affine| on [a, b] can be attained)."""
+        t = self.knots
+        inside = t[(t > a) & (t < b)]
+        pts = np.concatenate([np.array([a], dtype=t.dtype), inside, np.array([b], dtype=t.dtype)])
+        return pts, self(pts)
+
+    def to_sympy(self, var):
+        """Exact sympy ``Piecewise`` of this function (rationals when the form is exact)."""
+        import sympy as sp
+
+        def num(q):
+            return sp.Rational(q.numerator, q.denominator) if isinstance(q, Fraction) else sp.Float(q)
+
+        t, v = self.knots, self.values
+        pieces = [(num(v[0]) + num(self.left_slope) * (var - num(t[0])), var < num(t[0]))]
+        for k in range(len(t) - 1):
+            s = (v[k + 1] - v[k]) / (t[k + 1] - t[k])
+            pieces.append((num(v[k]) + num(s) * (var - num(t[k])), var < num(t[k + 1])))
+        pieces.append((num(v[-1]) + num(self.right_slope) * (var - num(t[-1])), True))
+        return sp.Piecewise(*pieces)
+
+
+def relu_sum(w, c, a, *, scale=1, shift=0, negative_slope=0, extra_knots=()) -> PiecewiseLinear:
+    """Compile shift + scale * sum_i a_i * rho(w_i x + c_i) into a :class:`PiecewiseLinear`.
+
+    ``w`` holds +1/-1; ``c`` and ``a`` are float arrays, or object arrays of Fractions for the exact
+    form (then ``scale``, ``shift`` and ``negative_slope`` should be Fractions or ints too).
+    ``extra_knots`` (e.g. the domain ends) are always kept as knots.
+    """
+    w = np.asarray(w)
+    exact = _is_exact(c) or _is_exact(a)
+    dtype = object if exact else float
+    conv = Fraction if exact else float
+    c = np.asarray(c, dtype=dtype)
+    a = np.asarray(a, dtype=dtype)
+    if not (len(w) == len(c) == len(a)):
+        raise ValueError("w, c and a must have the same length")
+    if len(w) and not np.all(np.abs(w) == 1):
+        raise ValueError("first-layer weights must be +1 or -1")
+    t = -(w.astype(int) * c) if exact else -(w.astype(float) * c)
+    order = np.argsort(t, kind="stable")
+    t, a_s, w_s = t[order], a[order], w[order]
+    plus = w_s > 0
+    zero = conv(0)
+
+    # distinct break-points with a non-zero slope jump
+    if len(t):  # t is sorted: group equal break-points by their first index
+        starts = np.flatnonzero(np.concatenate([[True], t[1:] != t[:-1]]))
+        kinks = np.add.reduceat(a_s, starts)
+        knots = t[starts][np.array([k != 0 for k in kinks], dtype=bool) if exact else kinks != 0]
+    else:
+        knots = np.array([], dtype=dtype)
+    extra = np.array([conv(e) for e in extra_knots], dtype=dtype)
+    if len(extra):  # knots are sorted and distinct: insert the extra ones not already present
+        extra = np.unique(extra)
+        pos = np.searchsorted(knots, extra)
+        present = np.array([p < len(knots) and knots[p] == e for p, e in zip(pos, extra)], dtype=bool)
+        knots = np.insert(knots, pos[~present], extra[~present])
+    if len(knots) == 0:
+        knots = np.array([zero], dtype=dtype)
+
+    # prefix sums over + units (t_i <= x) and suffix sums over - units (t_i >= x)
+    ap = np.where(plus, a_s, zero)
+    am = np.where(plus, zero, a_s)
+    cum = lambda arr: np.concatenate([np.array([zero], dtype=dtype), np.cumsum(arr)])  # noqa: E731
+    Pa, Pat = cum(ap), cum(ap * t)
+    Ma, Mat = cum(am), cum(am * t)
+    hi = np.searchsorted(t, knots, side="right")  # number of units with t_i <= knot
+    lo = np.searchsorted(t, knots, side="left")   # number of units with t_i < knot
+    Sa, Sat = Ma[-1] - Ma[lo], Mat[-1] - Mat[lo]
+    values = knots * Pa[hi] - Pat[hi] + Sat - knots * Sa
+    left_slope = Pa[lo[0]] - (Ma[-1] - Ma[lo[0]])
+    right_slope = Pa[hi[-1]] - (Ma[-1] - Ma[hi[-1]])
+
+    s = conv(negative_slope)
+    if s != 0:  # rho_s(z) = (1-s) relu(z) + s z
+        lin_slope = (a * w.astype(int)).sum() if exact else float(np.dot(a, w))
+        lin_icpt = (a * c).sum()
+        values = (1 - s) * values + s * (lin_slope * knots + lin_icpt)
+        left_slope = (1 - s) * left_slope + s * lin_slope
+        right_slope = (1 - s) * right_slope + s * lin_slope
+    scale, shift = conv(scale), conv(shift)
+    values = shift + scale * values
+    return PiecewiseLinear(knots, values, scale * left_slope, scale * right_slope)
+
+
+def sup_abs_difference(f: PiecewiseLinear, g: PiecewiseLinear, a, b):
+    """Exact max over [a, b] of |f - g| for two PL functions: it is attained at a knot of f or g or at
+    a domain end. Returns (value, argmax), Fractions when both are exact."""
+    pts = np.unique(np.concatenate([f.restrict_knots(a, b)[0], g.restrict_knots(a, b)[0]]))
+    d = np.abs(np.asarray(f(pts)) - np.asarray(g(pts)))
+    k = int(np.argmax(d))
+    return d[k], pts[k]
