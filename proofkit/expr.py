@@ -25,10 +25,12 @@ from fractions import Fraction
 import numpy as np
 import sympy as sp
 
+from .errors import ProofkitError
+
 __all__ = ["TargetError", "Target", "parse_target", "STANDARD_TARGETS", "standard_target"]
 
 
-class TargetError(ValueError):
+class TargetError(ProofkitError):
     """A target expression that cannot be used (unparsable, unsafe, several variables, not finite...)."""
 
 

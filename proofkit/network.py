@@ -25,6 +25,7 @@ from functools import cached_property
 
 import numpy as np
 
+from .errors import ProofkitError
 from ._io import atomic_write_json as _atomic_write_json
 from .pool import Pool, first_layer
 from .pwl import PiecewiseLinear, relu_sum
@@ -34,7 +35,7 @@ __all__ = ["PermNetwork", "NetworkFileError", "PermutationCheck", "FORMAT", "par
 FORMAT = "proofkit.permnet/1"
 
 
-class NetworkFileError(ValueError):
+class NetworkFileError(ProofkitError):
     """A network file or dictionary that is malformed or inconsistent (the message names the field)."""
 
 

@@ -26,13 +26,15 @@ from fractions import Fraction
 
 import numpy as np
 
+from .errors import ProofkitError
+
 __all__ = ["Pool", "equidistant_pool", "pairwise_random_pool", "experiment_pool", "first_layer",
            "INITIALISATIONS", "LAYOUTS", "PoolError"]
 
 LAYOUTS = ("theory", "authors")
 
 
-class PoolError(ValueError):
+class PoolError(ProofkitError):
     """Invalid pool parameters (n < 1, unknown initialisation name, ...)."""
 
 

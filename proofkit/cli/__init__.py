@@ -1,0 +1,63 @@
+"""The ``proofkit`` command: one verb per job (see ``proofkit --help``).
+
+Each verb lives in its own module of this package with a ``register(subparsers)`` function that adds
+its parser and sets ``func`` (called with the parsed arguments, returning the exit code). This package
+only parses arguments and prints; the work is done by the library layers below it.
+
+Exit codes: 0 success (for ``verify``: certified), 1 a check failed (not certified, a proof failed),
+2 bad input (one line on stderr, no traceback), 130 interrupted.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from .. import __version__
+from ..errors import ProofkitError
+
+# verbs, in the order --help lists them; a module that is not there yet is skipped
+VERBS = ["construct", "verify", "prove", "widths", "montecarlo", "train", "torchio", "figures", "reproduce"]
+
+
+class CLIError(ProofkitError):
+    """Bad command-line input: printed as one line, exit code 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="proofkit",
+        description="Build, certify and train networks whose output weights are a permutation of a fixed pool "
+                    "(Cai, Chen, Qiao 2025, arXiv 2407.01033).")
+    parser.add_argument("--version", action="version", version=f"proofkit {__version__}")
+    sub = parser.add_subparsers(dest="verb", metavar="VERB")
+    for verb in VERBS:
+        try:
+            module = importlib.import_module(f"{__name__}.{verb}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"{__name__}.{verb}":
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("proofkit: interrupted", file=sys.stderr)
+        return 130
+    except (ProofkitError, OSError) as exc:  # input errors; anything else is a bug and shows its traceback
+        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(f"proofkit {args.verb}: error: {msg}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
