@@ -1,0 +1,102 @@
+"""Safe parsing of targets (proofkit.expr)."""
+import os
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from proofkit.expr import STANDARD_TARGETS, TargetError, parse_target, standard_target
+
+
+@pytest.mark.parametrize("text, x, expected", [
+    ("sin(2*pi*x)", 0.25, 1.0),
+    ("abs(x-1/3)**0.5", 1 / 3 + 0.25, 0.5),
+    ("Piecewise((x, x < 1/2), (1 - x, True))", 0.75, 0.25),
+    ("Sum(2**-k*cos(3**k*pi*x), (k, 0, 5))", 0.0, sum(2.0 ** -k for k in range(6))),
+    ("exp(-x**2)*cos(8*x)", 0.0, 1.0),
+    ("(5*t**3 - 3*t)/2", 1.0, 1.0),
+    ("Max(x, 1 - x)", 0.2, 0.8),
+    ("legendre(3, x)", 1.0, 1.0),
+])
+def test_parse_and_evaluate(text, x, expected):
+    t = parse_target(text)
+    assert float(t(np.array([x]))[0]) == pytest.approx(expected, abs=1e-12)
+
+
+def test_decimal_literals_are_exact_rationals():
+    t = parse_target("abs(x-1/3)**0.5")
+    assert t.expr == sp.sqrt(sp.Abs(t.var - sp.Rational(1, 3)))
+    assert parse_target("0.1*x").expr == sp.Rational(1, 10) * parse_target("x").var
+
+
+def test_constant_target_has_variable_x():
+    t = parse_target("3")
+    assert t.var.name == "x" and np.all(t(np.zeros(4)) == 3)
+
+
+def test_code_injection_is_rejected_and_nothing_runs(tmp_path):
+    marker = tmp_path / "pwned"
+    attacks = [
+        f"__import__('os').system('touch {marker}')",
+        f"().__class__.__bases__[0].__subclasses__()",
+        f"open('{marker}', 'w')",
+        f"exec('open(\"{marker}\",\"w\")')",
+        f"eval('1')",
+        f"lambda: open('{marker}', 'w')",
+        f"[open('{marker}', 'w') for _ in (1,)]",
+        f"sin(x).__class__",
+        f"x if open('{marker}','w') else x",
+        f"Symbol('x')",
+    ]
+    for text in attacks:
+        with pytest.raises(TargetError):
+            parse_target(text)
+    assert not marker.exists()
+    assert not os.path.exists("pwned")
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ("", "empty"),
+    ("   ", "empty"),
+    ("sin(", "cannot parse"),
+    ("x + y", "more than one free variable"),
+    ("x^2", "'**'"),
+    ("foo(x)", "not allowed"),
+    ("sin", "is a function"),
+    ("'abc'", "not a number"),
+    ("(1, 2)", "not a real-valued"),
+    ("1/0", "not a finite"),
+    ("sqrt(-1)", "not a finite"),
+    ("sin(x=1)", "keyword"),
+])
+def test_bad_targets_one_line_errors(text, fragment):
+    with pytest.raises(TargetError) as info:
+        parse_target(text)
+    msg = str(info.value)
+    assert fragment in msg and "\n" not in msg
+
+
+def test_not_finite_on_domain():
+    with pytest.raises(TargetError, match="not finite|pole"):
+        parse_target("1/x").check_finite((0, 1))
+    with pytest.raises(TargetError, match="pole"):
+        parse_target("1/(x - 1/3)").check_finite((0, 1))  # a pole between grid points
+    with pytest.raises(TargetError):
+        parse_target("log(x)").check_finite((0, 1))
+    parse_target("1/x").check_finite((1, 2))  # fine away from 0
+
+
+def test_piecewise_classification():
+    assert parse_target("Piecewise((x, x < 1/2), (1 - x, True))").is_piecewise_linear()
+    assert parse_target("abs(x)").is_piecewise_linear() is False  # Abs is not written as Piecewise
+    assert parse_target("(5*x**3 - 3*x)/2").is_piecewise_polynomial()
+    assert not parse_target("sin(x)").is_piecewise_polynomial()
+
+
+def test_standard_targets_parse_and_are_finite():
+    for name, (text, dom) in STANDARD_TARGETS.items():
+        t, d = standard_target(name)
+        assert d == dom
+        t.check_finite(d)
+    with pytest.raises(TargetError, match="unknown standard target"):
+        standard_target("nope")
