@@ -37,7 +37,7 @@ from .errors import ProofkitError
 
 __all__ = ["Proof", "SymbolicError", "BlockFunction", "block_function", "prove_step_block",
            "prove_anchored_ramp", "prove_constant_block", "prove_linear_pair", "prove_sign_selection",
-           "prove_permutation", "prove_blocks", "demo_network", "DEFAULT_GAPS", "render_text",
+           "prove_permutation", "prove_reorganisation", "prove_blocks", "demo_network", "DEFAULT_GAPS", "render_text",
            "render_latex"]
 
 
@@ -678,6 +678,49 @@ def prove_sign_selection(gaps=DEFAULT_GAPS, select=_blocks.sign_selection) -> Pr
                  "proved" if ok else "failed", tex, note)
 
 
+def prove_reorganisation(unused, b, reorganise=_blocks.linear_reorganisation) -> Proof:
+    r"""§3.4 on concrete exact biases: the reorganised unused pairs form one linear function with
+    :math:`|\text{slope}|\le\max g` (largest couple gap).
+
+    ``b`` are the exact biases (Fractions), ``unused`` the pair indices. The function of the returned
+    assignment is derived piece by piece (:func:`block_function`, exact rationals): every piece must be
+    the same line :math:`Sx+I` with :math:`S,I` the reported ``slope`` and ``intercept``, the assignment
+    must use exactly :math:`\{\pm b_u\}_{u\in U}`, and :math:`|S|\le\max g+|b_\text{single}|`, with the
+    couple gaps g recomputed here from consecutive unused pairs and :math:`b_\text{single}` the bias of the
+    pair left in identity mode when the count is odd (0 for the zero pair).
+    """
+    unused = sorted(int(u) for u in unused)
+    if not unused:
+        raise SymbolicError("linear reorganisation needs at least one unused pair")
+    bs = [sp.Rational(Fraction(v).numerator, Fraction(v).denominator) for v in b]
+    r = reorganise(unused, [Fraction(v) for v in b])
+    stmt = f"linear reorganisation of {len(unused)} unused pairs: one line with |slope| <= max gap"
+    f = block_function(r.assign, bs)
+    S, I = sp.Rational(Fraction(r.slope)), sp.Rational(Fraction(r.intercept))
+    line_res = [sp.expand(p - (S * X + I)) for p in f.pieces]
+    want = Counter((s, u) for u in unused for s in (1, -1))
+    got = _consumed(r.assign)
+    # couple gaps recomputed here: consecutive unused pairs after removing the single one (if any)
+    rest = [u for u in unused if u != r.single]
+    notes = []
+    if len(rest) % 2:
+        notes.append("an odd number of pairs is left for the couples")
+    gaps = [Fraction(b[rest[i + 1]]) - Fraction(b[rest[i]]) for i in range(0, len(rest) - 1, 2)]
+    gmax = sp.Rational(max(gaps, default=Fraction(0)))
+    if r.single is not None:   # the single pair in identity mode adds slope b_single to the budget
+        gmax += sp.Abs(bs[r.single])
+    excess = sp.Max(0, sp.Abs(S) - gmax)
+    if got != want or sorted(r.assign) != unused:
+        notes.append("the assignment does not use exactly the values +-b_u of the unused pairs")
+    if any(e != 0 for e in line_res):
+        notes.append("the pieces are not the reported line")
+    residual = sp.Tuple(*line_res, excess)
+    ok = not notes and _is_zero(residual)
+    return Proof("reorganisation.slope", stmt, f"exact biases of {len(unused)} unused pairs", residual,
+                 "proved" if ok else "failed",
+                 rf"|S| = {sp.latex(sp.Abs(S))} \le \max g = {sp.latex(gmax)}", "; ".join(notes))
+
+
 # ------------------------------------------------------------------------------------------ permutation
 def prove_permutation(net) -> Proof:
     r"""The coefficients of a :class:`~proofkit.network.PermNetwork` are exactly a rearrangement of its pool.
@@ -745,13 +788,18 @@ def prove_blocks(step=_blocks.step_block, ramp=_blocks.anchored_ramp_block, cons
     """Run every block proof; each block function can be replaced (e.g. by a deliberately broken one).
 
     Returns the list of :class:`Proof` in order: step block, anchored ramp, constant block, linear pair,
-    Lemma 2 on ``gaps`` and on the gaps of a linear reorganisation, and the exact permutation check of
-    :func:`demo_network` (``network_n`` pairs; None skips it).
+    Lemma 2 on ``gaps``, the slope bound of the linear reorganisation of the demo network's unused pairs
+    and the exact permutation check of :func:`demo_network` (``network_n`` pairs; None skips both).
     """
     proofs = prove_step_block(step) + prove_anchored_ramp(ramp) + prove_constant_block(constant)
     proofs += prove_linear_pair(linear)
     proofs.append(prove_sign_selection(gaps, sign_selection))
     if network_n is not None:
+        def reorg():
+            from .pool import equidistant_pool
+            pool = equidistant_pool(network_n)
+            return prove_reorganisation([0] + list(range(9, network_n)), pool.exact_biases)
+        proofs += _guard("reorganisation.slope", "linear reorganisation slope bound", "exact biases", reorg)
         def net():
             return prove_permutation(demo_network(network_n, step, constant))
         proofs += _guard("network.permutation", "assembled network is a permutation of the pool",

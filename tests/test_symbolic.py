@@ -177,3 +177,27 @@ def test_cli_exit_1_on_failure(capsys, monkeypatch):
     monkeypatch.setattr(symbolic, "prove_blocks", lambda: real(step=broken))
     assert _cli(["prove", "blocks"]) == 1
     assert "FAILED" in capsys.readouterr().out
+
+
+def test_reorganisation_proof():
+    b = [Fraction(i * i, 10) for i in range(12)]          # irregular gaps
+    assert symbolic.prove_reorganisation([0, 1, 2, 5, 7, 8, 11], b).proved
+    assert symbolic.prove_reorganisation([3, 4, 6, 9], b).proved
+
+    def all_plus(unused, bb):       # couples all with sign +1: the slope adds up past max g
+        r = blocks.linear_reorganisation(unused, bb)
+        assign = {}
+        for i in range(0, len(unused), 2):
+            assign.update(blocks.linear_pair(unused[i], blocks.Ref(-1, unused[i])))
+            assign.update(blocks.linear_pair(unused[i + 1], blocks.Ref(1, unused[i + 1])))
+        slope, intercept = blocks.pair_function(assign, bb)
+        return blocks.Reorganisation(assign, slope, intercept, r.max_gap, None)
+    bad = symbolic.prove_reorganisation([1, 2, 3, 4, 5, 6], b, reorganise=all_plus)
+    assert not bad.proved and bad.residual[-1] > 0
+
+    def misreport(unused, bb):
+        r = blocks.linear_reorganisation(unused, bb)
+        return blocks.Reorganisation(r.assign, r.slope, r.intercept + 1, r.max_gap, r.single)
+    assert not symbolic.prove_reorganisation([1, 2, 3, 4], b, reorganise=misreport).proved
+    with pytest.raises(SymbolicError):
+        symbolic.prove_reorganisation([], b)
