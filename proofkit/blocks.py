@@ -29,8 +29,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Ref", "step_block", "step_height", "anchored_ramp_block", "constant_block", "linear_pair",
+from .errors import ProofkitError
+
+__all__ = ["BlockError", "Ref", "step_block", "step_height", "anchored_ramp_block", "constant_block", "linear_pair",
            "sign_selection", "linear_reorganisation", "Reorganisation", "assemble", "pair_function"]
+
+
+class BlockError(ProofkitError):
+    """Blocks that do not fit together (overlap, unassigned pair, bad sign or gap)."""
 
 
 @dataclass(frozen=True)
@@ -52,7 +58,7 @@ class Ref:
 
 def _scaled(assign, sign):
     if sign not in (1, -1):
-        raise ValueError("block sign must be +1 or -1")
+        raise BlockError("block sign must be +1 or -1")
     return {k: (Ref(sign * p.sign, p.j), Ref(sign * q.sign, q.j)) for k, (p, q) in assign.items()}
 
 
@@ -112,7 +118,7 @@ def pair_function(assign, b):
     slope = intercept = 0
     for k, (p, q) in assign.items():
         if q != -p:
-            raise ValueError(f"pair {k} is not in linear mode")
+            raise BlockError(f"pair {k} is not in linear mode")
         v = p.value(b)
         slope += v
         intercept -= v * b[k]
@@ -127,7 +133,7 @@ def sign_selection(gaps):
     signs, total = [], 0
     for g in gaps:
         if g < 0:
-            raise ValueError("gaps must be non-negative")
+            raise BlockError("gaps must be non-negative")
         m = -1 if total > 0 else 1
         signs.append(m)
         total += m * g
@@ -177,18 +183,18 @@ def linear_reorganisation(unused, b):
 def assemble(n: int, *assignments) -> np.ndarray:
     """Permutation (length 2n) of the theory layout from disjoint block assignments covering all pairs.
 
-    Unit j (phi_j^+) gets pool index of p_j, unit n+j (phi_j^-) that of q_j. Raises ValueError if a pair
+    Unit j (phi_j^+) gets pool index of p_j, unit n+j (phi_j^-) that of q_j. Raises BlockError if a pair
     is assigned twice or missing, or a pool entry would be used twice.
     """
     perm = np.full(2 * n, -1, dtype=np.int64)
     for assign in assignments:
         for k, (p, q) in assign.items():
             if perm[k] != -1:
-                raise ValueError(f"pair {k} is assigned twice")
+                raise BlockError(f"pair {k} is assigned twice")
             perm[k] = p.pool_index(n)
             perm[n + k] = q.pool_index(n)
     if (perm < 0).any():
-        raise ValueError(f"pair {int(np.flatnonzero(perm < 0)[0]) % n} is not assigned")
+        raise BlockError(f"pair {int(np.flatnonzero(perm < 0)[0]) % n} is not assigned")
     if len(np.unique(perm)) != 2 * n:
-        raise ValueError("a pool value is used twice: blocks overlap")
+        raise BlockError("a pool value is used twice: blocks overlap")
     return perm

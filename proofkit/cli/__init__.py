@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from .. import __version__
@@ -24,8 +25,15 @@ class CLIError(ProofkitError):
     """Bad command-line input: printed as one line, exit code 2."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors: 'proofkit VERB: error: ... (see --help)', exit code 2."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="proofkit",
         description="Build, certify and train networks whose output weights are a permutation of a fixed pool "
                     "(Cai, Chen, Qiao 2025, arXiv 2407.01033).")
@@ -50,6 +58,12 @@ def main(argv=None) -> int:
         return 2
     try:
         return int(args.func(args) or 0)
+    except BrokenPipeError:  # output piped into head & co.: stop quietly
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
+        return 0
     except KeyboardInterrupt:
         print("proofkit: interrupted", file=sys.stderr)
         return 130
