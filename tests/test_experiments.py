@@ -1,0 +1,316 @@
+"""Tests for proofkit.experiments: reference values, sweeps (resume!), figure specs, report, CLI."""
+import json
+import math
+import os
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from proofkit.errors import ProofkitError
+from proofkit.experiments import FIGURES, figure_runs
+from proofkit.experiments.reference import figure_reference, load_reference, published_series
+from proofkit.experiments.runs import decode_events, train_config, train_run
+from proofkit.experiments.spec import (PAPER_SEEDS, ModeSettings, RateFigure, Series, compare_with_paper,
+                                       fitted_order)
+from proofkit.experiments.sweep import SweepError, config_key, load_run, run_sweep
+
+SHARED = "/work/shared/paper/reference_values.json"
+
+
+# ---------------------------------------------------------------- reference values
+def test_package_reference_is_the_shared_copy_with_a_source_note():
+    ref = load_reference()
+    assert "source" in ref and "reference_values.json" in ref["source"]
+    if not os.path.exists(SHARED):
+        pytest.skip("shared reference not present")
+    shared = json.load(open(SHARED))
+    assert {k: v for k, v in ref.items() if k != "source"} == shared
+
+
+def test_published_series_and_unknown_names():
+    s = published_series("fig2a", "Pairwise")
+    assert s.widths == (10, 20, 40, 80, 160, 320, 640, 1280)
+    assert s.at(1280) == (0.019, 0.013, 0.029)
+    assert s.at(7) is None
+    assert published_series("fig5", "Equidistant") is None  # not tabulated
+    fig8 = published_series("fig8", "Equidistant")
+    assert fig8.widths[-2:] == (640, 1280) and fig8.min is None
+    assert published_series("fig4", "Equidistant").approximate
+    with pytest.raises(ProofkitError):
+        figure_reference("fig9")
+    with pytest.raises(ProofkitError):
+        published_series("fig2a", "Nope")
+
+
+def test_compare_with_paper_ratio_and_range():
+    cmp = compare_with_paper("fig2a", "Pairwise", [10, 1280, 3], [1.4, 0.05, 0.5])
+    assert cmp["gmean"] == [1.05, 0.019, None]
+    assert cmp["ratio"][0] == pytest.approx(1.4 / 1.05)
+    assert cmp["inside_range"] == [True, False, None]  # 1.4 = max at n=10 (inclusive); 0.05 > 0.029
+    assert compare_with_paper("fig2a", None, [10], [1.0]) is None
+
+
+def test_fitted_order_of_a_power_law():
+    w = [10, 20, 40, 80]
+    assert fitted_order(w, [3 * n ** -0.5 for n in w]) == pytest.approx(0.5)
+    assert fitted_order([10], [1.0]) is None
+
+
+# ---------------------------------------------------------------- sweep: identity, persistence, resume
+def test_config_key_is_canonical():
+    a = {"x": 1, "y": [1, 2], "z": {"b": 1, "a": 2}}
+    b = {"z": {"a": 2, "b": 1}, "y": [1, 2], "x": 1}
+    assert config_key(a) == config_key(b)
+    assert config_key(a) != config_key({**a, "x": 2})
+    with pytest.raises(SweepError):
+        config_key({"x": float("nan")})
+    with pytest.raises(SweepError):
+        config_key({"x": object()})
+
+
+def _square(config):
+    return {"value": config["i"] ** 2}
+
+
+class _Interrupt(Exception):
+    pass
+
+
+def _mark_and_square(config):
+    """Stand-in run function: leaves a marker file per call (counts calls across processes)."""
+    with open(os.path.join(config["marks"], f"{config['i']}-{os.getpid()}-{np.random.random()}"), "w"):
+        pass
+    if config["i"] == config.get("fail_at"):
+        raise _Interrupt("simulated interruption")
+    return {"value": config["i"] ** 2}
+
+
+def _calls(marks, i=None):
+    names = os.listdir(marks)
+    return len(names) if i is None else sum(1 for n in names if n.split("-")[0] == str(i))
+
+
+@pytest.mark.parametrize("backend, jobs", [("sequential", 1), ("loky", 2)])
+def test_interrupted_sweep_resumes_without_recomputing(tmp_path, backend, jobs):
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    results = tmp_path / "results"
+    base = [{"i": i, "marks": str(marks)} for i in range(6)]
+    first = [dict(c, fail_at=4) for c in base]
+    # interruption in the middle: run 4 raises; everything finished before is on disk
+    with pytest.raises(_Interrupt):
+        run_sweep(first, _mark_and_square, results, n_jobs=jobs, backend=backend, progress=False)
+    done = [c for c in first if load_run(results, c) is not None]
+    assert first[4] not in done
+    if backend == "sequential":
+        assert [c["i"] for c in done] == [0, 1, 2, 3]
+    n_calls = {c["i"]: _calls(marks, c["i"]) for c in first}
+    # run again: only the unfinished runs are computed
+    recs, stats = run_sweep(first[:4] + [dict(first[4], fail_at=None)] + first[5:], _mark_and_square, results,
+                            n_jobs=jobs, backend=backend, progress=False)
+    for c in done:
+        assert _calls(marks, c["i"]) == n_calls[c["i"]], f"run {c['i']} was recomputed"
+    assert stats.cached == len(done) and stats.computed == 6 - len(done)
+    assert [r["result"]["value"] for r in recs] == [i * i for i in range(6)]
+    # a finished sweep computes nothing
+    before = _calls(marks)
+    _, stats = run_sweep(first[:4] + [dict(first[4], fail_at=None)] + first[5:], _mark_and_square, results,
+                         n_jobs=jobs, backend=backend, progress=False)
+    assert stats.computed == 0 and _calls(marks) == before
+
+
+def test_sweep_records_duplicates_and_damaged_files(tmp_path):
+    cfgs = [{"i": 2}, {"i": 3}, {"i": 2}]
+    recs, stats = run_sweep(cfgs, _square, tmp_path, backend="sequential", progress=False)
+    assert stats.total == 2 and stats.computed == 2
+    assert [r["result"]["value"] for r in recs] == [4, 9, 4]
+    rec = json.load(open(tmp_path / f"{config_key({'i': 2})}.json"))
+    assert rec["format"] == "proofkit.run/1" and rec["config"] == {"i": 2}
+    # a damaged file counts as missing and is overwritten
+    (tmp_path / f"{config_key({'i': 3})}.json").write_text("{not json")
+    _, stats = run_sweep(cfgs, _square, tmp_path, backend="sequential", progress=False)
+    assert stats.computed == 1 and load_run(tmp_path, {"i": 3})["result"] == {"value": 9}
+    # a file whose stored configuration differs is not trusted
+    path = tmp_path / f"{config_key({'i': 2})}.json"
+    rec = json.load(open(path))
+    rec["config"] = {"i": 5}
+    path.write_text(json.dumps(rec))
+    assert load_run(tmp_path, {"i": 2}) is None
+
+
+def test_sweep_rejects_bad_parameters(tmp_path):
+    with pytest.raises(SweepError):
+        run_sweep([{"i": 1}], _square, tmp_path, backend="mpi")
+    with pytest.raises(SweepError):
+        run_sweep([{"i": 1}], _square, tmp_path, backend="loky", scheduler="tcp://x:1")
+    with pytest.raises(SweepError):
+        run_sweep([{"i": 1}], _square, tmp_path, n_jobs=0)
+
+
+# ---------------------------------------------------------------- runs
+def test_train_config_is_complete_and_validated():
+    from proofkit.train import TrainConfig, TrainError
+
+    c = train_config({"n": 10, "epochs": 3})
+    assert set(c["train"]) == set(TrainConfig().to_dict())
+    assert c["train"]["init"] == "equidistant" and c["record"] == {}
+    assert config_key(train_config({"n": 10, "init": "Random 1"})) == config_key(train_config({"n": 10, "init": "pairwise"}))
+    assert train_config({"n": 10}, events=5)["train"]["log_events"] is True
+    with pytest.raises(TrainError):
+        train_config({"n": 0})
+
+
+def test_train_run_is_a_real_training_run():
+    from proofkit.train import TrainConfig, run
+
+    cfg = train_config({"n": 10, "epochs": 8, "init": "pairwise"}, predictions=40, events=3)
+    out = train_run(cfg)
+    direct = run(TrainConfig(n=10, epochs=8, init="pairwise", log_events=True))
+    assert out["linf"] == direct.linf and out["mse"] == direct.mse
+    p = out["predictions"]
+    assert len(p["x"]) == 10 and len(p["pred"]) == 10  # 400 test points, every 40th
+    err = np.max(np.abs(np.asarray(p["pred"]) - np.asarray(p["target"])))
+    assert err <= out["linf"] + 1e-12
+    ev = out["events"]
+    assert ev["count"] == [int(c) for c in direct.log.count]
+    ch = decode_events(ev)
+    assert ch.shape == (min(3, len(ev["count"])), 20)
+    assert ch.sum(axis=1).tolist() == ev["count"][:ch.shape[0]]
+    assert ev["initial_values"] == sorted(ev["initial_values"])
+    json.dumps(out)  # plain JSON
+
+
+# ---------------------------------------------------------------- figure specs
+def _fake_linf(config):
+    t = config["train"]
+    return 2.0 * t["n"] ** -0.5 * (1.1 if t["seed"] % 2 else 0.9)
+
+
+def _fake_run(config):
+    out = {"linf": _fake_linf(config), "mse": 0.0, "train_seconds": 0.0}
+    if config["record"].get("predictions"):
+        x = np.linspace(-1, 1, 400)[::config["record"]["predictions"]]
+        out["predictions"] = {"x": x.reshape(-1, 1).tolist(), "target": (-np.sin(2 * np.pi * x)).tolist(),
+                              "pred": (-np.sin(2 * np.pi * x)).tolist()}
+    return out
+
+
+def _tiny_figure():
+    from proofkit.experiments.fig2 import BASE_1D
+
+    return RateFigure(
+        name="fig2a", title="tiny", base={**BASE_1D, "target": "-sin(2*pi*x)"},
+        series=(Series("Pairwise", {"init": "pairwise"}, "C1", ref="Pairwise"),
+                Series("Other", {"init": "random5"}, "C2")),
+        quick=ModeSettings(seeds=(2022, 3023), epochs=4, widths=(10, 40)),
+        full=ModeSettings(seeds=PAPER_SEEDS, epochs=6400, widths=(10, 40)),
+        ref_line=(0.5, (10, 0.25), "1/2 order", "green"),
+        inset={"series": "Other", "n": 40, "seed_index": 1, "every": 2, "title": "inset"})
+
+
+def test_rate_figure_aggregates_compares_and_draws(tmp_path):
+    fig = _tiny_figure()
+    cfgs = fig.runs("quick")
+    assert len(cfgs) == 2 * 2 * 2
+    assert sum(1 for c in cfgs if c["record"].get("predictions")) == 1
+    assert {c["train"]["decay"] for c in cfgs} == {0.998 ** 1600}
+    recs, _ = run_sweep(cfgs, _fake_run, tmp_path / "runs", backend="sequential", progress=False)
+    summary = fig.make({r["key"]: r for r in recs}, "quick", tmp_path)
+    s = summary["series"]["Pairwise"]
+    # two seeds, one even one odd: geometric mean of 0.9 c and 1.1 c
+    for n, g, lo, hi in zip(s["widths"], s["gmean"], s["min"], s["max"]):
+        c = 2.0 * n ** -0.5
+        assert g == pytest.approx(c * math.sqrt(0.99))
+        assert (lo, hi) == pytest.approx((0.9 * c, 1.1 * c))
+    assert s["fitted_order"] == pytest.approx(0.5)
+    assert s["paper"]["gmean"] == [1.05, 0.256]
+    assert s["paper"]["ratio"][1] == pytest.approx(s["gmean"][1] / 0.256)
+    assert summary["series"]["Other"]["paper"] is None
+    assert summary["reference_line"]["drawn_slope"] == -0.5
+    assert summary["reference_line"]["published_drawn_slope"] == pytest.approx(-4 / 7)
+    assert summary["mode"] == "quick" and summary["protocol"]["epochs"] == 4
+    for f in summary["files"]:
+        assert (tmp_path / f).stat().st_size > 1000
+    # records missing -> clear error
+    with pytest.raises(ProofkitError):
+        fig.make({}, "quick", tmp_path)
+
+
+def test_registry_covers_every_figure_and_modes():
+    assert sorted(FIGURES) == ["fig1", "fig2a", "fig2b", "fig3", "fig4", "fig5", "fig6", "fig7", "fig8"]
+    quick = figure_runs(None, "quick")
+    full = figure_runs(["fig2a"], "full")
+    assert len(full["fig2a"]) == 3 * 8 * 10  # the paper's 240 runs
+    assert {c["train"]["seed"] for c in full["fig2a"]} == set(PAPER_SEEDS)
+    assert {c["train"]["epochs"] for c in full["fig2a"]} == {6400}
+    assert {c["train"]["decay"] for c in full["fig2a"]} == {0.998}
+    assert quick["fig1"] == []
+    # Fig. 5's Equidistant / Random 1 / Random 2 are Fig. 2(a)'s runs (shared by key)
+    k2a = {config_key(c) for c in quick["fig2a"]}
+    k5 = {config_key(c) for c in quick["fig5"]}
+    assert len(k2a & k5) == 3 * 8
+    with pytest.raises(ProofkitError):
+        figure_runs(["fig9"])
+    with pytest.raises(ProofkitError):
+        figure_runs(None, "slow")
+
+
+def test_fig1_constructions_match_the_block_algebra(tmp_path):
+    s = FIGURES["fig1"].make({}, "quick", tmp_path)
+    D = Fraction(1, 5)  # the step block sits on 1/5, 2/5, 3/5, 4/5
+    assert Fraction(s["step_block"]["height"]) == 2 * D ** 2
+    assert s["step_block"]["sampled_sup_error_vs_step"] == pytest.approx(float(D ** 2), rel=1e-9)  # h/2
+    assert Fraction(s["constant_block"]["constant"]) == 4 * D ** 2
+    assert Fraction(s["constant_block"]["slope"]) == 0
+    lr = s["linear_reorganisation"]
+    assert abs(Fraction(lr["slope"])) <= Fraction(lr["max_gap"])
+    assert Fraction(lr["slope_all_plus"]) == sum(Fraction(i, 10) for i in range(11))
+    assert all(s[k]["permutation_ok"] for k in ("step_block", "constant_block", "linear_reorganisation"))
+    if s["theorem1"] is not None:
+        assert s["theorem1"]["permutation_ok"]
+        assert s["theorem1"]["sampled_sup_error"] <= s["theorem1"]["eps"]
+    assert (tmp_path / "fig1.png").exists() and (tmp_path / "fig1.pdf").exists()
+
+
+def test_window_means():
+    from proofkit.experiments.fig6 import window_means
+
+    w = window_means(list(range(400)))
+    assert w[0] == {"from": 0, "to": 15, "mean": 7.5}
+    assert window_means([1] * 10)[0]["mean"] is None
+
+
+def test_report_tables_from_figure_json(tmp_path):
+    from proofkit.experiments.report import render_report
+
+    fig = _tiny_figure()
+    recs, _ = run_sweep(fig.runs("quick"), _fake_run, tmp_path / "runs", backend="sequential", progress=False)
+    summary = fig.make({r["key"]: r for r in recs}, "quick", tmp_path)
+    (tmp_path / "fig2a.json").write_text(json.dumps(summary))
+    text = render_report(tmp_path)
+    assert "## fig2a" in text and "| 10 |" in text and "| 40 |" in text
+    assert "4/7" in text  # the drawing slip of the published reference lines is explained
+    row = next(line for line in text.splitlines() if line.startswith("| 40 |") and "0.256" in line)
+    inside = summary["series"]["Pairwise"]["paper"]["inside_range"][1]
+    assert row.rstrip(" |").endswith("yes" if inside else "no")
+
+
+# ---------------------------------------------------------------- CLI
+def test_cli_figures_list_and_bad_input(capsys):
+    from proofkit.cli import main
+
+    assert main(["figures", "--list"]) == 0
+    out = capsys.readouterr().out
+    assert "fig2a" in out and "distinct runs in quick mode" in out
+    assert main(["figures", "--only", "fig9", "--list"]) == 2
+    assert "unknown figure" in capsys.readouterr().err
+    assert main(["figures", "--scheduler", "tcp://x:1"]) == 2
+
+
+def test_cli_figures_makes_fig1(tmp_path, capsys):
+    from proofkit.cli import main
+
+    assert main(["figures", "--only", "fig1", "--out", str(tmp_path), "--no-progress"]) == 0
+    assert (tmp_path / "fig1.png").exists() and (tmp_path / "fig1.json").exists()
+    assert (tmp_path / "REPORT.md").read_text().startswith("# proofkit")
