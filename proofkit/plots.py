@@ -25,7 +25,7 @@ import numpy as np
 from ._io import atomic_write_bytes
 
 __all__ = ["paper_style", "serif_font", "rate_axes", "plot_series", "plot_published", "reference_line",
-           "add_inset", "panel_label", "save_figure", "geometric_mean", "nice_ylim", "style_rc", "TARGET_GREY", "PRED_RED"]
+           "add_inset", "panel_label", "save_figure", "geometric_mean", "nice_ylim", "style_rc", "label_minor_log_ticks", "TARGET_GREY", "PRED_RED"]
 
 TARGET_GREY = "#7f7f7f"
 PRED_RED = "#D25565"
@@ -111,6 +111,30 @@ def rate_axes(ax, widths, *, ylabel=r"$L^\infty$ error", xlabel=r"$n$"):
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     return ax
+
+
+def label_minor_log_ticks(ax):
+    """Plain-number tick labels on a log y-axis (1, 0.1, 0.01); when the axis spans less than about
+    1.3 decades the minor ticks 2, 3, 4, 6 (times a power of ten) are labelled too."""
+    import math as _m
+
+    from matplotlib.ticker import FuncFormatter
+
+    def fmt(v):
+        return f"{v:.6g}"
+
+    def major(v, _pos):
+        return fmt(v)
+
+    def minor(v, _pos):
+        lo, hi = ax.get_ylim()
+        if lo <= 0 or _m.log10(hi / lo) > 1.3:
+            return ""
+        lead = round(v / 10 ** _m.floor(_m.log10(v) + 1e-9), 6)
+        return fmt(v) if lead in (2, 3, 4, 6) else ""
+
+    ax.yaxis.set_major_formatter(FuncFormatter(major))
+    ax.yaxis.set_minor_formatter(FuncFormatter(minor))
 
 
 def plot_series(ax, widths, gmean, lo=None, hi=None, *, label, color, marker="o", markersize=6,

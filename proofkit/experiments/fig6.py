@@ -88,9 +88,9 @@ class PermutationFigure:
         H = int(ev["width"])
         with plots.paper_style() as plt:
             fig = plt.figure(figsize=(12, 9.5))
-            axa = fig.add_axes([0.08, 0.42, 0.62, 0.52])
-            axb = fig.add_axes([0.72, 0.42, 0.22, 0.52], sharey=axa)
-            axc = fig.add_axes([0.08, 0.07, 0.86, 0.25])
+            axa = fig.add_axes([0.1, 0.43, 0.6, 0.5])
+            axb = fig.add_axes([0.75, 0.43, 0.21, 0.5], sharey=axa)
+            axc = fig.add_axes([0.1, 0.07, 0.86, 0.25])
             from matplotlib.colors import ListedColormap
 
             cmap = ListedColormap(["#e4f1e1", "#0d585f"])  # light = unchanged, dark teal = permuted
@@ -102,7 +102,7 @@ class PermutationFigure:
             axa.set_xticks([-1, -0.5, 0, 0.5, 1])
             axa.set_yticks(np.arange(0, rows + 1, 100))
             axa.set_ylim(rows - 0.5, -0.5)
-            plots.panel_label(axa, "(a)", x=-0.1, y=1.01, size=24)
+            plots.panel_label(axa, "(a)", x=0.0, y=1.01, size=22)
             it = np.arange(min(rows, len(counts)))
             axb.barh(it, counts[:len(it)], height=1.0, color="#137a63")
             axb.set_xlim(0, H)
@@ -112,20 +112,20 @@ class PermutationFigure:
             for s in STAGES:
                 if s < rows:
                     axb.axhline(s, color="#cf4037", linestyle="--", linewidth=1.5)
-            plots.panel_label(axb, "(b)", x=-0.05, y=1.01, size=24)
+            plots.panel_label(axb, "(b)", x=0.0, y=1.01, size=22)
             t = np.arange(1, len(mse) + 1)
             axc.plot(t, mse, color="#0d585f", linewidth=1.5)
             axc.set_xscale("log")
             axc.set_yscale("log")
             for s in STAGES:
-                axc.axvline(s, color="#cf4037", linestyle="--", linewidth=1.5)
+                axc.axvline(s + 1, color="#cf4037", linestyle="--", linewidth=1.5)
             axc.set_xlabel("Permutation iteration + 1")
             axc.set_ylabel("test MSE")
             axc.set_xlim(1, len(mse))
-            plots.panel_label(axc, "(c)", x=-0.1, y=1.01, size=24)
+            plots.panel_label(axc, "(c)", x=0.0, y=1.01, size=22)
             fig.suptitle(f"Fig. 6: permutation behaviour, $n={self.n}$ (width {H}), init "
                          f"{self.train_fields(mode)['init']}  [{mode} mode]; red: paper's stages 16, 43, 300",
-                         fontsize=13, y=0.995)
+                         fontsize=13, y=0.99)
             files = plots.save_figure(fig, os.path.join(os.fspath(out_dir), self.name))
             plt.close(fig)
         ref = figure_reference("fig6")

@@ -38,7 +38,7 @@ def _load(out_dir):
 
 def _rate_section(d) -> list:
     lines = [f"## {d['figure']}: {d.get('title', '')}".rstrip(), ""]
-    p = d["protocol"]
+    p = {**d["protocol"], **d["protocol"].get("mode_overrides", {})}
     lines.append(f"Mode **{d['mode']}**: {len(p['seeds'])} run(s) per point (seeds {', '.join(map(str, p['seeds']))}), "
                  f"{p['epochs']} epochs (paper: {p['paper_epochs']}), lr decay {p['lr_decay_per_epoch']:.6g} per "
                  f"epoch, batch {p.get('batch')}, k = {p.get('k', 'per series')}"

@@ -57,6 +57,7 @@ class ModeSettings:
     epochs: int
     widths: tuple
     n_train: int | None = None
+    overrides: tuple = ()  # (field, value) pairs changed in this mode only (recorded in the JSON)
 
     @property
     def decay(self) -> float:
@@ -71,6 +72,8 @@ class ModeSettings:
              "widths": list(self.widths)}
         if self.n_train is not None:
             d["n_train"] = self.n_train
+        if self.overrides:
+            d["mode_overrides"] = dict(self.overrides)
         return d
 
 
@@ -167,6 +170,7 @@ class RateFigure:
         d.update(n=int(n), seed=int(seed), epochs=s.epochs, decay=s.decay)
         if s.n_train is not None:
             d["n_train"] = s.n_train
+        d.update(dict(s.overrides))
         return d
 
     def run_config(self, series: Series, n: int, j: int, mode: str) -> dict:
@@ -271,6 +275,7 @@ class RateFigure:
                     markersize=9, label="paper (published)")
         lo, hi = self.ylim if self.ylim else plots.nice_ylim(allv)
         ax.set_ylim(lo, hi)
+        plots.label_minor_log_ticks(ax)
         if self.legend_outside:
             ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, fontsize=13)
         else:
