@@ -314,3 +314,29 @@ def test_cli_figures_makes_fig1(tmp_path, capsys):
     assert main(["figures", "--only", "fig1", "--out", str(tmp_path), "--no-progress"]) == 0
     assert (tmp_path / "fig1.png").exists() and (tmp_path / "fig1.json").exists()
     assert (tmp_path / "REPORT.md").read_text().startswith("# proofkit")
+
+
+# ---------------------------------------------------------------- reproduce
+def test_reproduce_certifies_with_theorem1_and_summarises(tmp_path, capsys):
+    pytest.importorskip("proofkit.construct.theorem1")
+    from proofkit.cli.reproduce import certify_standard, summary_table
+
+    cert = certify_standard(["1"], eps=Fraction(1, 5), targets=["sin"], log=lambda *a: None)
+    (row,) = cert["rows"]
+    assert row["theorem"] == "1" and row["name"] == "sin"
+    assert row["certified"] == (row["upper"] <= 0.2)
+    assert "Theorem 1: " in summary_table(cert, {})
+    with pytest.raises(ProofkitError):
+        certify_standard(["1"], targets=["nope"], log=lambda *a: None)
+
+
+def test_cli_reproduce_skip_figures_writes_report(tmp_path):
+    pytest.importorskip("proofkit.construct.theorem1")
+    from proofkit.cli import main
+
+    code = main(["reproduce", "--out", str(tmp_path), "--skip-figures", "--theorems", "1", "--targets", "sin",
+                 "--eps", "1/5"])
+    cert = json.loads((tmp_path / "certificates.json").read_text())
+    assert code == (0 if all(r["certified"] for r in cert["rows"]) else 1)
+    text = (tmp_path / "REPORT.md").read_text()
+    assert "Certification of the theorems" in text and "`sin(2*pi*x)`" in text
