@@ -1,0 +1,87 @@
+"""``proofkit construct TARGET --eps E``: build a theorem's network and certify it."""
+from __future__ import annotations
+
+import time
+
+from . import CLIError
+from ._common import domain as check_domain
+from ._common import fmt, info, number, positive, target
+
+
+def register(sub):
+    p = sub.add_parser("construct", help="build a permutation network for TARGET within EPS and certify it",
+                       description="Build the network of Theorem 1 (2, 3) of Cai-Chen-Qiao for TARGET, whose "
+                                   "coefficients are a permutation of the weight pool, and certify "
+                                   "sup|f - f_NN| <= EPS on the whole domain (interval arithmetic).")
+    p.add_argument("target", help="target expression in x, sympy syntax, e.g. 'sin(2*pi*x)' (never evaluated as Python)")
+    p.add_argument("--eps", type=positive("--eps"), required=True, help="tolerance (e.g. 0.05 or 1/20)")
+    p.add_argument("--theorem", choices=("1", "2", "3"), default="1", help="which construction (default 1)")
+    p.add_argument("--domain", nargs=2, type=number, metavar=("A", "B"), default=None,
+                   help="interval (default 0 1)")
+    p.add_argument("--seed", type=int, default=None, help="seed of the random pool (theorem 3)")
+    p.add_argument("--n-hat", type=int, default=None, help="override the coarse grid size n_hat")
+    p.add_argument("--L", type=int, default=None, dest="L", help="override the refinement factor L")
+    p.add_argument("--delta-h", type=positive("--delta-h"), default=None, help="override the level spacing")
+    p.add_argument("--exact", action="store_true", help="build in exact rationals (equidistant pool)")
+    p.add_argument("--max-rounds", type=int, default=4, help="refinements if the certificate fails (default 4)")
+    p.add_argument("--out", default=None, help="write the network (proofkit.permnet/1 JSON)")
+    p.add_argument("--cert", default=None, help="write the certificate (proofkit.certificate/1 JSON)")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from ..build import build  # imported here: the CLI starts fast and one verb's layer cannot break another
+    t0 = time.perf_counter()
+    f = target(args.target)
+    a, b = check_domain(args.domain) if args.domain else (0, 1)
+    if args.max_rounds < 1:
+        raise CLIError("--max-rounds must be at least 1")
+    overrides = {}
+    if args.n_hat is not None:
+        overrides["n_hat"] = args.n_hat
+    if args.L is not None:
+        overrides["L"] = args.L
+    if args.delta_h is not None:
+        overrides["delta_h"] = float(args.delta_h) if not args.exact else args.delta_h
+    if args.exact:
+        overrides["exact"] = True
+    if args.seed is not None:
+        if args.theorem != "3":
+            raise CLIError("--seed applies to --theorem 3 only")
+        overrides["seed"] = args.seed
+    eps = args.eps
+
+    def on_round(i, cons, cert):
+        if i > 0 or not cert.certified:
+            info(f"round {i + 1}: n = {cons.params.get('n')}, delta_h = {fmt(cons.params.get('delta_h'))}, "
+                 f"U = {cert.upper:.4g} {'<=' if cert.upper <= float(eps) else '>'} eps")
+
+    result = build(f, eps, theorem=args.theorem, domain=(a, b), max_rounds=args.max_rounds,
+                   on_round=on_round, **overrides)
+    cons, cert = result.construction, result.certificate
+    p = cons.params
+    info(f"target      {f.text} on [{fmt(a)}, {fmt(b)}], eps = {fmt(eps)}  (Theorem {args.theorem})")
+    info(f"network     n = {p.get('n')} pairs, hidden width {cons.width_used}"
+         + (f"; the proof's worst-case bound asks for width {cons.width_bound:.3g}" if cons.width_bound else ""))
+    shown = [k for k in ("n_hat", "L", "delta_h", "gamma", "alpha", "steps", "displaced") if k in p]
+    info("parameters  " + ", ".join(f"{k} = {fmt(p[k])}" for k in shown))
+    info("budget      " + ", ".join(f"{t['name']} {t['value']:.3g}" for t in cons.budget.to_dict()["terms"])
+         + f"  => total {cons.budget.total:.4g}")
+    info(f"permutation {'OK' if cert.permutation_ok else 'FAILED'} ({cert.permutation_method}): {cert.permutation_message}")
+    exact = f" (exact sup = {cert.exact_sup})" if cert.exact_sup else ""
+    info(f"error       U = {cert.upper:.6g} (certified upper bound, {cert.method}), "
+         f"L = {cert.lower:.6g} at x = {cert.witness:.6g} (sampled lower bound){exact}")
+    if args.out:
+        cons.net.save(args.out)
+        info(f"wrote       {args.out}")
+    if args.cert:
+        cert.save(args.cert)
+        info(f"wrote       {args.cert}")
+    verdict = "CERTIFIED" if cert.certified else "NOT CERTIFIED"
+    info(f"{verdict}: sup|f - f_NN| <= {cert.upper:.4g} {'<=' if cert.upper <= float(eps) else '>'} eps = "
+         f"{float(eps):.4g}  [{time.perf_counter() - t0:.2f} s, {len(result.rounds)} round(s)]")
+    if not cert.certified:
+        info("the construction could not be certified within --max-rounds refinements; "
+             "try more rounds, a larger --eps or an explicit --n-hat/--delta-h")
+        return 1
+    return 0
