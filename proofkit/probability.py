@@ -33,7 +33,7 @@ from .errors import ProofkitError
 
 __all__ = ["ProbabilityError", "miss_probability", "miss_probability_exact", "union_bound",
            "coverage_probability", "paper_subnetwork_probability", "gap_event_bound", "gap_count_needed",
-           "smallest_n", "coverage_rate_mc", "interval_centres", "wilson_interval", "clopper_pearson",
+           "smallest_n", "smallest_n_coverage", "coverage_bracket", "coverage_rate_mc", "interval_centres", "wilson_interval", "clopper_pearson",
            "Enclosure"]
 
 
@@ -83,6 +83,9 @@ def miss_probability(m: int, n: int, ell) -> Enclosure:
     m, n, ell = _check_mnl(m, n, ell)
     if m == 0:
         return Enclosure(0.0, 0.0, 0.0)
+    fast = _bonferroni(m, n, ell)
+    if fast is not None:
+        return fast
     from flint import arb, ctx
 
     old = ctx.prec
@@ -92,13 +95,15 @@ def miss_probability(m: int, n: int, ell) -> Enclosure:
             ctx.prec = prec
             ellb = arb(ell.numerator) / arb(ell.denominator)
             total = arb(0)
+            binom = 1
             for k in range(1, m + 1):
+                binom = binom * (m - k + 1) // k
                 base = 1 - k * ellb
                 if base.upper() <= 0:  # k ell = 1 exactly: the term is 0 (n >= 1) or 1 (n = 0)
                     term = arb(1 if n == 0 else 0)
                 else:
                     term = base ** n
-                total += (1 if k % 2 else -1) * arb(math.comb(m, k)) * term
+                total += (1 if k % 2 else -1) * arb(binom) * term
             lo, hi = float(total.lower()), float(total.upper())
             mid = float(total.mid())
             if hi - lo <= 1e-12 * max(abs(mid), 1e-300) or prec > 40000:
@@ -107,6 +112,40 @@ def miss_probability(m: int, n: int, ell) -> Enclosure:
             prec *= 2
     finally:
         ctx.prec = old
+
+
+def _log_term(m, n, k, e, log_binom):
+    if k * e >= 1:
+        return -math.inf
+    return log_binom + n * math.log1p(-k * e)
+
+
+def _bonferroni(m, n, ell):
+    r"""Fast path when the union-bound term :math:`S_1=m(1-\ell)^n\le1/2`: the terms
+    :math:`S_k=inom mk(1-k\ell)^n\le S_1^k/k!` decrease geometrically, and by the Bonferroni inequalities
+    consecutive partial sums enclose P'. Summed in floats (relative rounding ~1e-15, widened by 1e-13);
+    returns None when the fast path does not apply."""
+    e = float(ell)
+    if n == 0:
+        return None
+    l1 = _log_term(m, n, 1, e, math.log(m))
+    if l1 > math.log(0.5):
+        return None
+    partial, prev = 0.0, 0.0
+    lb = 0.0
+    for k in range(1, m + 1):
+        lb += math.log((m - k + 1) / k)          # log C(m, k), accumulated (k stays small here)
+        lk = _log_term(m, n, k, e, lb)
+        t = math.exp(lk) if lk > -745 else 0.0
+        prev = partial
+        partial += t if k % 2 else -t
+        if t <= 1e-18 * max(partial, 1e-300) or t == 0.0:
+            break
+    lo, hi = min(prev, partial), max(prev, partial)
+    if k == m:  # the full sum: exact up to rounding
+        lo = hi = partial
+    widen = 1e-13 * abs(partial)
+    return Enclosure(partial, max(0.0, lo - widen), min(1.0, hi + widen))
 
 
 def union_bound(m: int, n: int, ell) -> float:
@@ -148,6 +187,7 @@ def gap_event_bound(N: int, g) -> float:
 
 def smallest_n(prob, target: float, n_min: int = 1, n_max: int = 10 ** 9) -> int:
     """Smallest n in [n_min, n_max] with prob(n) >= target, for prob non-decreasing in n (bisection).
+    ``prob`` may also return a bool (True when the target is reached).
 
     Raises ProbabilityError when even n_max does not reach the target or target is not in (0, 1).
     """
@@ -171,6 +211,45 @@ def smallest_n(prob, target: float, n_min: int = 1, n_max: int = 10 ** 9) -> int
         else:
             lo = mid
     return hi
+
+
+def coverage_bracket(m: int, n: int, ell):
+    r"""Bracket of the coverage probability 1 - P': Bonferroni (1 - S_1 <= 1 - P' <= 1 - S_1 + S_2,
+    S_1 = m (1-ell)^n, S_2 = C(m,2) (1-2 ell)^n) and negative association of the occupancy events
+    (1 - P' <= (1 - (1-ell)^n)^m). Cheap; tight when P' is small."""
+    m, n, ell = _check_mnl(m, n, ell)
+    e = float(ell)
+    q1 = math.exp(n * math.log1p(-e)) if e < 1 else float(n == 0)
+    s1 = m * q1
+    s2 = math.comb(m, 2) * math.exp(n * math.log1p(-2 * e)) if m >= 2 and 2 * e < 1 else 0.0
+    # the "interval i is empty" events are negatively associated (multinomial occupancy), so
+    # P(all covered) <= prod_i P(i covered) = (1 - (1-ell)^n)^m
+    na = math.exp(m * math.log1p(-q1)) if q1 < 1 else 0.0
+    return max(0.0, 1 - s1), min(1.0, max(0.0, 1 - s1 + s2), na)
+
+
+def smallest_n_coverage(groups, target: float, n_max: int = 10 ** 10) -> int:
+    r"""Smallest n such that :math:`\prod_g(1-P'(m_g,n,\ell_g))\ge` ``target``, for independent groups of
+    intervals ``groups = [(m, ell), ...]`` (each group sampled by its own n uniform draws, e.g. the biases
+    and the coefficient values of Theorem 3). Bonferroni brackets decide most comparisons; the exact
+    (arb) inclusion–exclusion is evaluated only near the threshold."""
+    groups = [(int(m), ell) for m, ell in groups]
+
+    def ok(n):
+        lo = hi = 1.0
+        for m, ell in groups:
+            a, b = coverage_bracket(m, n, ell)
+            lo, hi = lo * a, hi * b
+        if lo >= target:
+            return True
+        if hi < target:
+            return False
+        val = 1.0
+        for m, ell in groups:
+            val *= coverage_probability(m, n, ell)
+        return val >= target
+
+    return smallest_n(ok, target, 1, n_max)
 
 
 def interval_centres(m: int, ell) -> np.ndarray:

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from proofkit.errors import ProofkitError
-from proofkit.probability import (ProbabilityError, clopper_pearson, coverage_probability, coverage_rate_mc,
+from proofkit.probability import (ProbabilityError, clopper_pearson, coverage_bracket, coverage_probability,
+                                  coverage_rate_mc, smallest_n_coverage,
                                   gap_event_bound, miss_probability, miss_probability_exact,
                                   paper_subnetwork_probability, smallest_n, union_bound, wilson_interval)
 
@@ -98,3 +99,32 @@ def test_bad_input_raises_proofkit_error(call):
         call()
     assert isinstance(exc.value, ProofkitError)
     assert "\n" not in str(exc.value)
+
+
+def test_fast_path_agrees_with_ball_arithmetic():
+    from flint import arb, ctx
+    m, n, ell = 300, 40000, Fraction(1, 2000)   # S_1 ~ 6e-7: the float Bonferroni path is used
+    fast = miss_probability(m, n, ell)
+    old = ctx.prec
+    ctx.prec = 800
+    try:
+        e = arb(1) / 2000
+        total = sum((1 if k % 2 else -1) * arb(__import__("math").comb(m, k)) * (1 - k * e) ** n
+                    for k in range(1, m + 1))
+    finally:
+        ctx.prec = old
+    assert fast.lower <= float(total.mid()) <= fast.upper
+
+
+@pytest.mark.parametrize("m,n,ell", [(20, 200, Fraction(1, 50)), (40, 400, Fraction(1, 80)), (5, 10, Fraction(1, 10))])
+def test_bracket_contains_exact(m, n, ell):
+    exact = 1 - float(miss_probability_exact(m, n, ell))
+    lo, hi = coverage_bracket(m, n, ell)
+    assert lo - 1e-15 <= exact <= hi + 1e-15
+
+
+def test_smallest_n_coverage_two_groups():
+    groups = [(60, Fraction(1, 400)), (12, Fraction(1, 100))]
+    n = smallest_n_coverage(groups, 0.9)
+    prod = lambda k: coverage_probability(60, k, Fraction(1, 400)) * coverage_probability(12, k, Fraction(1, 100))  # noqa: E731
+    assert prod(n) >= 0.9 > prod(n - 1)
