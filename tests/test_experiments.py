@@ -340,3 +340,14 @@ def test_cli_reproduce_skip_figures_writes_report(tmp_path):
     assert code == (0 if all(r["certified"] for r in cert["rows"]) else 1)
     text = (tmp_path / "REPORT.md").read_text()
     assert "Certification of the theorems" in text and "`sin(2*pi*x)`" in text
+
+
+def test_cluster_backends_fail_cleanly_without_their_packages(tmp_path):
+    import importlib.util
+
+    for backend, module in (("dask", "distributed"), ("ray", "ray")):
+        if importlib.util.find_spec(module) is not None:
+            continue
+        with pytest.raises(SweepError, match=backend):
+            run_sweep([{"i": 1}], _square, tmp_path, backend=backend, scheduler="tcp://127.0.0.1:1",
+                      progress=False)
