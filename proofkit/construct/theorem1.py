@@ -111,15 +111,15 @@ def _target(target):
     return target
 
 
-def _nice(x: float) -> Fraction:
-    """x rounded down to 3 significant decimal digits, as an exact Fraction."""
-    e = math.floor(math.log10(x)) - 2
-    return Fraction(math.floor(x / 10.0 ** e)) * Fraction(10) ** e
+def _nice(x: Fraction) -> Fraction:
+    """x > 0 rounded down to 3 significant decimal digits, exactly."""
+    scale = Fraction(10) ** (math.floor(math.log10(float(x))) - 2)
+    return Fraction(math.floor(x / scale)) * scale
 
 
 def default_delta_h(eps) -> Fraction:
     r"""Default level spacing :math:`\Delta h=0.9\,\varepsilon` (3 significant digits, exact decimal)."""
-    return _nice(float(DH_FRACTION * as_fraction(eps, "eps")))
+    return _nice(DH_FRACTION * as_fraction(eps, "eps"))
 
 
 def pool_coordinates(a: Fraction, b: Fraction, n: int):
@@ -626,7 +626,7 @@ def error_budget(env: dict, delta_h: Fraction, gamma: Fraction, sigma: Fraction,
         BudgetTerm("step_blocks", env["blocks_term"], "gamma*h/2 = delta_h/2: ramp of a regular block vs the "
                    "unit step in its plateau", "proved"),
         BudgetTerm("crowding", crowd, "excess over the terms above where blocks are crowded, displaced or "
-                   "cancelled: convex hull of the active levels vs f*, on samples", "estimate"),
+                   "cancelled: range of the block sum N vs f* on each sample interval", "estimate"),
         BudgetTerm("unused_slope", slope_term, "gamma*|sigma|*(b-a)/2: slope sigma left by the unused pairs "
                    "(exact)", "proved"),
         BudgetTerm("rounding", rounding, "alpha, gamma and f*(a) rounded to the stored numbers", rounding_kind),
@@ -877,7 +877,7 @@ def construct_theorem1(target, eps, domain=(0.0, 1.0), *, n_hat=None, L=None, de
         "slope_lemma2": float(u * unused.slope_units_lemma2), "slope": float(sigma),
         "sign_flips": len(unused.flips),
         "samples": len(lemma.xs), "eta_max": lemma.eta_max,
-        "worst_x": env["worst_x"], "exact": bool(exact), "notes": notes,
+        "crowding_hull": max(0.0, env["irregular_hull"] - env["regular"]), "worst_x": env["worst_x"], "exact": bool(exact), "notes": notes,
     }
     exact_values = {"delta_h": dh, "gamma": gamma, "alpha": alpha, "sigma": sigma, "core_a": core_a,
                     "f_a": f_a, "h": h, "D": D, "d": d}
