@@ -10,7 +10,14 @@ a warm-up run that loads (or compiles) the numba kernels; it includes the permut
 per-epoch shuffles. The PyTorch loop uses ``DataLoader(TensorDataset, batch_size, shuffle=True)`` as the
 authors' code does, float32, and the same permutation rule (argsort of argsort, in place).
 
-Usage: ``python benchmarks/bench_train.py [--widths 10 160 1280] [--repeat 3] [--torch-epochs 3]``.
+``--compare`` instead compares LaPerm with the permutation search (``swap``) at equal wall-clock budget
+(default 10 s per run) on the Pairwise pool, targets sin(2 pi x) and -sin(2 pi x), n in {40, 160, 640}:
+``swap`` once (its own time), ``swap`` with iterated-local-search restarts until the budget, LaPerm with
+the full protocol when 6400 epochs fit in the budget, otherwise with the epochs that fit and the decay
+rescaled so that the final learning rate is the protocol's (decay' = 0.998^(6400/E)).
+
+Usage: ``python benchmarks/bench_train.py [--widths 10 160 1280] [--repeat 3] [--torch-epochs 3]`` or
+``python benchmarks/bench_train.py --compare [--budget 10] [--seeds 2022 3022 4022]``.
 """
 from __future__ import annotations
 
@@ -18,7 +25,8 @@ import argparse
 import os
 import time
 
-os.environ.setdefault("NUMBA_NUM_THREADS", "1")
+for _var in ("NUMBA_NUM_THREADS", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")  # one core
 
 import numpy as np  # noqa: E402
 
@@ -94,6 +102,26 @@ def torch_epoch_seconds(n: int, epochs: int, repeat: int) -> float | None:
     return best
 
 
+def compare(budget: float, seeds, widths=(40, 160, 640)) -> None:
+    """Print LaPerm vs swap search at equal wall-clock budget (see the module docstring)."""
+    from proofkit.train import run
+
+    run(TrainConfig(target="x", n=10, init="pairwise", method="swap", n_train=50))  # warm-up
+    print(f"{'target':>13} {'n':>4} {'seed':>5} | {'swap L_inf':>10} {'s':>5} | {'swap+restarts':>13} {'s':>5} | "
+          f"{'LaPerm L_inf':>12} {'epochs':>6} {'s':>5}", flush=True)
+    for target in ("sin(2*pi*x)", "-sin(2*pi*x)"):
+        for n in widths:
+            for seed in seeds:
+                base = TrainConfig(target=target, n=n, init="pairwise", seed=seed)
+                one = run(base.with_(method="swap"))
+                ils = run(base.with_(method="swap", search_restarts=100000, time_limit=budget))
+                per_epoch = proofkit_epoch_seconds(n, 50, 1)
+                epochs = int(min(6400, budget / per_epoch * 0.95))
+                lap = run(base.with_(epochs=epochs, decay=0.998 ** (6400 / epochs)))
+                print(f"{target:>13} {n:4d} {seed:5d} | {one.linf:10.4f} {one.seconds:5.1f} | {ils.linf:13.4f} "
+                      f"{ils.seconds:5.1f} | {lap.linf:12.4f} {epochs:6d} {lap.seconds:5.1f}", flush=True)
+
+
 def main(argv=None) -> None:
     """Print a table: n, hidden width, proofkit ms/epoch, torch ms/epoch, ratio."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -101,7 +129,13 @@ def main(argv=None) -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--epochs", type=int, default=200, help="epochs per proofkit measurement")
     ap.add_argument("--torch-epochs", type=int, default=3, help="epochs per torch measurement")
+    ap.add_argument("--compare", action="store_true", help="LaPerm vs permutation search at equal time")
+    ap.add_argument("--budget", type=float, default=10.0, help="seconds per run for --compare")
+    ap.add_argument("--seeds", type=int, nargs="+", default=[2022, 3022, 4022])
     args = ap.parse_args(argv)
+    if args.compare:
+        compare(args.budget, args.seeds)
+        return
     print(f"{'n':>6} {'H':>6} {'proofkit ms/epoch':>18} {'torch ms/epoch':>15} {'torch/proofkit':>15}")
     for n in args.widths:
         ours = proofkit_epoch_seconds(n, args.epochs, args.repeat)

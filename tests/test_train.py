@@ -180,3 +180,12 @@ def test_nan_target_is_rejected():
         run(TrainConfig(target="log(x)", n=4, epochs=1, n_train=50))
     with pytest.raises(TrainError, match="not finite"):
         run(TrainConfig(target="1/x", n=4, epochs=1, n_train=50, n_test=101))
+
+
+def test_sorted_pool_starts_in_ascending_order_with_the_same_multiset():
+    cfg = TrainConfig(**SHORT, init="equidistant", sorted_pool=True, log_events=True)
+    shuffled = build_problem(cfg.with_(sorted_pool=False)).pool
+    pool = build_problem(cfg).pool
+    assert np.all(np.diff(pool) > 0) and np.array_equal(np.sort(shuffled), pool)
+    res = run(cfg)
+    assert res.net.check_permutation().ok and np.array_equal(res.net.pool, pool)

@@ -67,7 +67,8 @@ class TrainConfig:
     axis for dim > 1; None = the paper's sizes); method: ``laperm`` or a search method (:data:`METHODS`);
     log_events: record the permutation-event log; eval_every: test metrics every that many epochs into
     the history (0 = never); time_limit: stop after that many seconds (makes the run timing-dependent);
-    search_restarts: independent restarts for the search methods.
+    search_restarts: restarts for the search methods; sorted_pool: start from the pool in ascending order
+    (the Fig. 6 run: "unshuffled" equidistant coefficients) instead of the initialisation's positions.
     """
 
     target: str = "-sin(2*pi*x)"
@@ -93,6 +94,7 @@ class TrainConfig:
     eval_every: int = 0
     time_limit: float | None = None
     search_restarts: int = 1
+    sorted_pool: bool = False
 
     def __post_init__(self):
         _int = lambda v: isinstance(v, int) and not isinstance(v, bool)  # noqa: E731

@@ -17,6 +17,9 @@ are untouched. On [-1, 1] nothing changes (c' = c bit for bit).
 * **3-D** ("3-26n-1-1", §5.4): the 26 nonzero vectors of {-1,0,1}^3 (unnormalised; the paper's final 3-D
   configuration is undocumented, this follows the 2-D rule), same bias and pool rules with 26n values.
 
+``sorted_pool`` puts the initial positions in ascending order (Fig. 6: equidistant coefficients
+"unshuffled", so position i starts with value -1 + 2i/(2n-1)).
+
 For 2-D/3-D the inits are ``equidistant`` (the paper's), ``random`` (biases U[-1.75,1.75]^n shared by the
 directions, W ~ U[-1,1]^{Dn}) and ``pairwise`` (same biases, W = (c, -c), c ~ U[-1,1]^{Dn/2}).
 Random draws use numpy's PCG64 (not the authors' torch streams).
@@ -163,6 +166,8 @@ def build_problem(cfg: TrainConfig) -> Problem:
     else:
         c, pool = _nd_pool(cfg, D)
         unit_dir = np.repeat(np.arange(D, dtype=np.int64), cfg.n)
+    if cfg.sorted_pool:  # initial positions in ascending order (Fig. 6); the multiset is unchanged
+        pool = np.sort(pool, kind="stable")
     rng = np.random.default_rng(cfg.data_seed)
     X = rng.uniform(-1.0, 1.0, (cfg.train_size, dim))
     m = cfg.test_size
