@@ -97,3 +97,11 @@ def test_import_torch_bad_input(run_cli, tmp_path, capsys):
     assert run_cli("import-torch", junk, "--out", tmp_path / "o.json") == 2
     assert "--init" in capsys.readouterr().err
     assert not (tmp_path / "o.json").exists()
+
+
+def test_negative_target_after_double_dash_and_sorted_pool(run_cli, tmp_path):
+    out = tmp_path / "net.json"
+    assert run_cli("train", *SHORT, "--init", "equidistant", "--sorted-pool", "--out", out, "--",
+                   "-sin(2*pi*x)") == 0
+    net = PermNetwork.load(out)
+    assert net.provenance["target"] == "-sin(2*pi*x)" and np.all(np.diff(net.pool) > 0)

@@ -19,7 +19,8 @@ def register(subparsers) -> None:
 
     p = subparsers.add_parser("train", help=HELP, description=HELP + ". Defaults are the paper's 1-D protocol "
                               "(k=5 with the authors' trigger, 6400 epochs, batch 8, Adam lr 1e-3, decay 0.998).")
-    p.add_argument("target", help="target expression, e.g. 'sin(2*pi*x)' (2-D: x, y; 3-D: x, y, z)")
+    p.add_argument("target", help="target expression, e.g. 'sin(2*pi*x)' (2-D: x, y; 3-D: x, y, z); a target "
+                   "starting with '-' goes after '--' (... -- '-sin(2*pi*x)') or with a leading space")
     p.add_argument("--domain", nargs=2, type=float, default=(-1.0, 1.0), metavar=("A", "B"),
                    help="interval [A, B] (the cube [A, B]^dim for --dim 2/3); default -1 1")
     p.add_argument("--n", type=int, required=True, help="number of pairs n (hidden width 2n in 1-D)")
@@ -42,6 +43,8 @@ def register(subparsers) -> None:
     p.add_argument("--dim", type=int, default=1, help="input dimension 1, 2 or 3 (default 1)")
     p.add_argument("--n-train", type=int, default=None, help="training points (default 1600; 51200 in 2-D/3-D)")
     p.add_argument("--n-test", type=int, default=None, help="test points (default 400; per axis in 2-D/3-D)")
+    p.add_argument("--sorted-pool", action="store_true",
+                   help="start from the pool in ascending order (the Fig. 6 run) instead of the init's positions")
     p.add_argument("--time-limit", type=float, default=None, metavar="SEC",
                    help="stop after SEC seconds (the result then depends on the machine's speed)")
     p.add_argument("--out", required=True, help="output network file (JSON)")
@@ -59,7 +62,8 @@ def main(args) -> int:
                       k=args.k, relaxed_scale=args.relaxed, epochs=args.epochs, batch=args.batch, lr=args.lr,
                       decay=args.decay, activation=args.activation, layout=args.layout, quirk=args.quirk,
                       dim=args.dim, data_seed=args.data_seed, n_train=args.n_train, n_test=args.n_test,
-                      method=args.method, log_events=bool(args.log), time_limit=args.time_limit)
+                      method=args.method, log_events=bool(args.log), time_limit=args.time_limit,
+                      sorted_pool=args.sorted_pool)
     from tqdm import tqdm
 
     total = cfg.epochs if cfg.method == "laperm" else None
