@@ -19,10 +19,12 @@ One epoch (:func:`adam_epoch`) runs the mini-batches of a given sample order, ea
 where :math:`S_b=\sum_j\theta_j\rho(\cdot)`, followed by the Adam update of PyTorch's ``torch.optim.Adam``
 (non-foreach path, no weight decay, no amsgrad): :math:`m\leftarrow m+(1-\beta_1)(g-m)`,
 :math:`v\leftarrow\beta_2v+(1-\beta_2)g^2`, :math:`p\leftarrow p-\frac{lr}{1-\beta_1^t}\,
-m/(\sqrt{v}/\sqrt{1-\beta_2^t}+\epsilon)`. A batch costs :math:`O(BH)` (B=8: the dense product is faster
-than the :math:`O(H+B\log H)` prefix-sum variant at the paper's widths, and it is the same code for
-every dimension; see benchmarks/bench_train.py). Arithmetic is float64, sequential and without fastmath,
-so results are bit-reproducible on one machine.
+m/(\sqrt{v}/\sqrt{1-\beta_2^t}+\epsilon)`. A batch costs :math:`O(BH)`: the dense product, one
+code path for every input dimension. (The prefix-sum form, :math:`O(H+B\log B)` per batch with sorted
+break-points, was not implemented: Adam's update is :math:`O(H)` per step anyway, and the dense kernel
+already meets the speed target; see benchmarks/bench_train.py.) The trainer passes the units sorted by
+(direction, bias), which keeps the ReLU branch predictable. Arithmetic is float64, sequential and without
+fastmath, so results are bit-reproducible on one machine.
 
 Kernels are compiled with ``cache=True`` (the first call on a machine compiles, later processes load).
 """
