@@ -59,6 +59,7 @@ def run(args) -> int:
         info(f"{len(distinct)} distinct runs in {args.mode} mode")
         return 0
     jobs = default_jobs(args.jobs)
+    figure_runs(args.only, args.mode)  # validates the names before anything is printed or computed
     info(f"proofkit figures: {args.mode} mode, {', '.join(args.only) if args.only else 'all figures'}, "
          f"{jobs} worker(s), backend {args.backend}, output {args.out}/")
     res = make_figures(args.only, mode=args.mode, out_dir=args.out, results_dir=args.results, n_jobs=jobs,
