@@ -18,11 +18,14 @@ on any interval [a, b] (theory: [0, 1]; experiments: [-1, 1]). It is built by fo
    their *pairs* (two starts of equal residue mod L differ by :math:`\ge4L`), so where level crossings
    crowd, up to L blocks share a coarse slot. **Crowding** is never assumed away: blocks keep the order of
    the steps (starts non-decreasing), crowded runs are displaced to the nearest free slots and centred
-   on their steps, and an up-step and a down-step closer than D are cancelled (no block at all).
+   on their steps (:func:`place_blocks`), and an adjacent up-step/down-step pair closer than one window
+   (4D) is cancelled — no block at all — when the target stays within :math:`0.9\Delta h` of the level
+   that remains (:func:`cancel_close_steps`).
 3. **Unused pairs** (:func:`reorganise_unused`): every pair not in a block goes to linear mode
    :math:`m_ib_i(x-b_i)` (:func:`proofkit.blocks.linear_reorganisation`, Lemma 2 sign selection,
-   :math:`|\sigma|\le\max` gap), then single/double sign flips make the slope :math:`\sigma` **exactly 0**
-   whenever the parity allows (it does for the parameters chosen here, see :func:`slope_parity_ok`).
+   :math:`|\sigma|\le\max` gap), then at most three sign flips (:func:`flip_set`) make the slope
+   :math:`\sigma` **exactly 0** (exact integer arithmetic on :math:`b_i=u\,c_i`); the grid is chosen so
+   that the parity allows it (:func:`slope_parity_ok`).
    So the term :math:`\gamma|\sigma|(b-a)/2` vanishes, and :math:`L\ge2\gamma` (the proof's worst case,
    §3.5(c)) is not needed: it is reported as ``width_bound``.
 4. **Output layer** (:func:`output_layer`): :math:`\gamma=\Delta h/h` and
@@ -42,11 +45,18 @@ combine, by Abel summation, into a *convex combination of consecutive levels*:
 * outside every step's span (its location and window): :math:`|E_1|\le\Delta h/2+\eta` (Lemma 1);
 * in the window of a *regular* block (step inside its plateau :math:`[c_2,c_3]`, window overlapping no
   other span): :math:`|E_1|\le\Delta h/2+\eta+\Delta h/2` — the step-block term :math:`\gamma h/2`;
-* elsewhere (crowded or displaced blocks, cancelled pairs):
-  :math:`|E_1(x)|\le\max(f^*(a)+\Delta hK_{\max}(x)-f^*(x),\ f^*(x)-f^*(a)-\Delta hK_{\min}(x))`,
-  evaluated on every sample interval with the oscillation estimate :math:`\eta_m` between samples. The
-  excess of this envelope over the regular bound is the *crowding/displacement* term; it plays the role
-  of the target's modulus of continuity over the displacement.
+* elsewhere (crowded or displaced blocks, cancelled pairs), on each sample interval :math:`I_m`, with
+  :math:`f^*\in[\min f-\eta_m,\max f+\eta_m]` and :math:`N\in[N^-_m,N^+_m]`:
+  :math:`|E_1|\le\max(f^*(a)+\Delta hN^+_m-\min f,\ \max f-f^*(a)-\Delta hN^-_m)+\eta_m`.
+  The proof's argument takes :math:`[N^-_m,N^+_m]` = the hull of the active levels (reported as
+  ``crowding_hull``); the budget uses the exact range of the piecewise-linear N on :math:`I_m`, which lies
+  inside the hull and is much tighter where many ramps overlap on a steep stretch. The excess over the
+  regular bound is the *crowding/displacement* term: it plays the role of the target's modulus of
+  continuity over the displacement, measured rather than bounded through a modulus.
+
+The automatic parameters (:func:`choose_parameters`) take :math:`\Delta h=0.9\varepsilon` and the
+smallest :math:`\hat n` found for which the budget is at most :math:`\varepsilon` and the crowded
+regions stay below :math:`0.85\varepsilon` (a margin for the certifier).
 
 Total: :math:`\|f^{NN}-f^*\|_\infty\le` Lemma 1 + sampling + step blocks + crowding + unused slope +
 rounding of :math:`\alpha,\gamma`. The sampled terms are estimates; :mod:`proofkit.certify` is the proof.
@@ -669,7 +679,7 @@ class Construction:
 
     def to_dict(self, include_network: bool = False) -> dict:
         """JSON-ready summary: theorem, params, budget, widths (and the network file if asked)."""
-        d = {"theorem": "1", "params": _jsonable(self.params), "budget": self.budget.to_dict(),
+        d = {"theorem": self.theorem, "params": _jsonable(self.params), "budget": self.budget.to_dict(),
              "width_used": self.width_used, "width_bound": self.width_bound, "seconds": self.seconds}
         if include_network:
             d["network"] = self.net.to_dict()
@@ -795,8 +805,8 @@ def _plan(target, eps, domain, n_hat=None, L=None, delta_h=None, *, lemma=None):
 def choose_parameters(target, eps, domain=(0.0, 1.0)) -> dict:
     r"""Automatic :math:`\hat n`, L, :math:`\Delta h` for ``target`` and ``eps`` on ``domain``.
 
-    :math:`\Delta h=0.9\varepsilon` (3 significant digits), L = 2 (fine offsets for the blocks),
-    and the smallest :math:`\hat n` (geometric search, then bisection) whose predicted budget (Lemma 1 +
+    :math:`\Delta h=0.9\varepsilon` (3 significant digits), L = 2 (fine offsets for the blocks; 3 when
+    no n with L = 2 lets the unused slope cancel, e.g. on [2, 5]), and the smallest :math:`\hat n` (geometric search, then bisection) whose predicted budget (Lemma 1 +
     step blocks + crowding, the unused slope being cancelled exactly) is at most eps, with n adjusted so
     that the slope parity allows exact cancellation. Returns {"n_hat", "L", "delta_h", "n",
     "predicted_bound", "notes"}.
