@@ -259,12 +259,12 @@ def interval_centres(m: int, ell) -> np.ndarray:
 
 
 def coverage_rate_mc(m: int, n: int, ell, draws: int = 1000, seed: int = 0, centres=None,
-                     chunk_samples: int = 2 ** 22):
+                     chunk_samples: int = 2 ** 22, per_draw: bool = False):
     """Monte Carlo: fraction of ``draws`` draws of n U[0,1] samples in which every one of the m intervals
     [c_k - ell/2, c_k + ell/2] holds a sample. Vectorised over draws (in chunks of about
     ``chunk_samples`` samples). ``centres`` defaults to :func:`interval_centres`.
 
-    Returns (successes, draws).
+    Returns (successes, draws), or the boolean array of per-draw outcomes when ``per_draw``.
     """
     m, n, ell = _check_mnl(m, n, ell)
     if isinstance(draws, bool) or not isinstance(draws, (int, np.integer)) or draws < 1:
@@ -280,6 +280,7 @@ def coverage_rate_mc(m: int, n: int, ell, draws: int = 1000, seed: int = 0, cent
     per = max(1, chunk_samples // max(n, 1))
     successes = 0
     done = 0
+    outcomes = []
     while done < draws:
         k = min(per, draws - done)
         u = rng.random((k, n))
@@ -291,8 +292,12 @@ def coverage_rate_mc(m: int, n: int, ell, draws: int = 1000, seed: int = 0, cent
         rows = np.broadcast_to(np.arange(k)[:, None], u.shape)
         hit = np.zeros((k, m), dtype=bool)
         hit[rows[ok], idx_c[ok]] = True
-        successes += int(hit.all(axis=1).sum())
+        row_ok = hit.all(axis=1)
+        outcomes.append(row_ok)
+        successes += int(row_ok.sum())
         done += k
+    if per_draw:
+        return np.concatenate(outcomes)
     return successes, draws
 
 

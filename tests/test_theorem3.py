@@ -95,3 +95,25 @@ def test_bad_input(kwargs, exc_type):
     with pytest.raises(exc_type) as exc:
         construct_theorem3(F, 0.3, **kwargs)
     assert isinstance(exc.value, ProofkitError)
+
+
+def test_montecarlo_table_and_cli(tmp_path):
+    from proofkit.cli import main
+
+    code = main(["montecarlo", "sin(2*pi*x)", "--eps", "0.5", "--factors", "1.0", "--draws", "200",
+                 "--construct-draws", "3", "--jobs", "1", "--outdir", str(tmp_path)])
+    assert code == 0
+    import json
+    tab = json.loads((tmp_path / "montecarlo.json").read_text())
+    row = tab["rows"][0]
+    assert row["exact"] >= 0.9 - 1e-9                       # n was chosen for probability 0.9
+    lo, hi = row["mc_coverage_ci99"]
+    assert 0 <= lo <= row["mc_coverage"] <= hi <= 1
+    assert row["construct_draws"] == 3 and sum(row["outcomes"].values()) == 3
+    assert (tmp_path / "montecarlo.md").exists()
+
+
+def test_montecarlo_cli_bad_input(tmp_path):
+    from proofkit.cli import main
+
+    assert main(["montecarlo", "x", "--eps", "0.5", "--factors", "-1", "--outdir", str(tmp_path)]) == 2
