@@ -20,6 +20,7 @@ from __future__ import annotations
 import ast
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from fractions import Fraction
 
 import numpy as np
@@ -159,8 +160,9 @@ class Target:
     expr: sp.Expr
     var: sp.Symbol
 
-    @property
+    @cached_property
     def func(self):
+        """The numpy evaluator, built once per target (``lambdify`` of the sympy tree)."""
         return _lambdify(self.expr, self.var)
 
     def __call__(self, x):
