@@ -152,9 +152,10 @@ def test_sweep_rejects_bad_parameters(tmp_path):
 def test_train_config_is_complete_and_validated():
     from proofkit.train import TrainConfig, TrainError
 
-    c = train_config({"n": 10, "epochs": 3})
-    assert set(c["train"]) == set(TrainConfig().to_dict())
-    assert c["train"]["init"] == "equidistant" and c["record"] == {}
+    c = train_config({"n": 10, "epochs": 3, "init": "Random 2", "domain": (-1, 1)})
+    assert c["train"] == {"n": 10, "epochs": 3, "init": "random", "domain": [-1.0, 1.0]}  # normalised
+    assert c["record"] == {}
+    assert set(TrainConfig().to_dict()) >= set(c["train"])
     assert config_key(train_config({"n": 10, "init": "Random 1"})) == config_key(train_config({"n": 10, "init": "pairwise"}))
     assert train_config({"n": 10}, events=5)["train"]["log_events"] is True
     with pytest.raises(TrainError):

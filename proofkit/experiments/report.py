@@ -113,8 +113,8 @@ def _fig6_section(d) -> list:
     p = d["protocol"]
     lines.append(f"Mode **{d['mode']}** (the paper's protocol: {p['epochs']} epochs, batch {p['batch']}, k = {p['k']}, "
                  f"seed {p['seed']}), initialisation `{p['init']}`"
-                 + ("" if d.get("sorted_start") else " — the paper starts from the *sorted* pool; proofkit's "
-                    "trainer has no sorted start yet, so the initial positions differ") + ".")
+                 + (", sorted start as in the paper" if d.get("sorted_start") else
+                    " — the paper starts from the *sorted* pool; this run's initial positions are shuffled") + ".")
     lines.append(f"{d['permutations']} permutation steps; final test MSE {d['final_test_mse']:.3g} "
                  f"(paper {d['paper_final_test_mse']:.3g}), final test L_inf {d['final_test_linf']:.3g}.")
     lines += ["", "| iterations | ours: mean frequency | paper |", "|---|---|---|"]

@@ -4,8 +4,12 @@ A run configuration (the sweep's unit, hashed by :func:`proofkit.experiments.swe
 
 ``{"kind": "train", "engine": <proofkit version>, "train": <every field of TrainConfig>, "record": {...}}``
 
-where ``train`` is :meth:`proofkit.train.TrainConfig.to_dict` (all fields, defaults included, so a change
-of a default is a different run) and ``record`` says what to keep besides the test errors:
+where ``train`` holds the TrainConfig fields the figure spec sets (every protocol field: target, domain,
+n, init, seed, k, relaxed_scale, epochs, batch, lr, decay, activation, layout, quirk, dim, data_seed, ...),
+validated and normalised by :class:`proofkit.train.TrainConfig` (so ``"Random 1"`` and ``"pairwise"`` are
+the same run). Fields the spec leaves at the trainer's defaults are not part of the key, so a field added
+to TrainConfig later does not invalidate stored runs; the full configuration actually run is stored in
+the result (``"train_config"``). ``record`` says what to keep besides the test errors:
 ``predictions`` (the trained :math:`f^{NN}` at the test points, every ``stride``-th point, for the insets)
 and ``events`` (the permutation-event log of Fig. 6: per permutation step the epoch, the number of
 positions whose rank changed, the test MSE and :math:`L^\infty`, and the first ``event_rows`` rows of the
@@ -32,16 +36,18 @@ def train_config(train: dict, *, predictions: int = 0, events: int = 0) -> dict:
     from .. import __version__
     from ..train import TrainConfig
 
-    cfg = TrainConfig(**train)
+    train = dict(train)
     record = {}
     if predictions:
         record["predictions"] = int(predictions)
     if events:
         record["events"] = int(events)
-        cfg = cfg.with_(log_events=True)
-    full = cfg.to_dict()
-    full["domain"] = [float(v) for v in full["domain"]]
-    return {"kind": "train", "engine": __version__, "train": full, "record": record}
+        train["log_events"] = True
+    full = TrainConfig(**train).to_dict()
+    explicit = {k: full[k] for k in train}
+    if "domain" in explicit:
+        explicit["domain"] = [float(v) for v in explicit["domain"]]
+    return {"kind": "train", "engine": __version__, "train": explicit, "record": record}
 
 
 def train_run(config: dict) -> dict:
@@ -49,11 +55,13 @@ def train_run(config: dict) -> dict:
     from ..train import TrainConfig, run
 
     train = dict(config["train"])
-    train["domain"] = tuple(train["domain"])
+    if "domain" in train:
+        train["domain"] = tuple(train["domain"])
     cfg = TrainConfig(**train)
     res = run(cfg)
     net = res.net
     out = {"linf": float(res.linf), "mse": float(res.mse), "permutations": int(res.permutations),
+           "train_config": {k: (list(v) if isinstance(v, tuple) else v) for k, v in cfg.to_dict().items()},
            "drift": float(res.drift), "gamma": float(net.scale), "alpha": float(net.shift),
            "epochs_run": int(res.epochs_run), "train_seconds": round(float(res.seconds), 3)}
     rec = config.get("record", {})
