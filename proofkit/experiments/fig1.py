@@ -43,6 +43,12 @@ def _unit_terms(net: PermNetwork, x):
     return np.maximum(z, 0.0) * net.coefficients
 
 
+def _latex(tgt) -> str:
+    import sympy as sp
+
+    return sp.latex(tgt.expr)
+
+
 def _frac(q) -> str:
     return str(Fraction(q))
 
@@ -208,7 +214,7 @@ class ConstructionFigure:
                 fx = tgt(xs)
                 axe.fill_between(xs, fx - self.eps, fx + self.eps, color="0.85",
                                  label=rf"$f^*\pm\varepsilon$, $\varepsilon={self.eps}$")
-                axe.plot(xs, fx, color=plots.TARGET_GREY, linewidth=2, label=rf"$f^*(x)={tgt.text}$")
+                axe.plot(xs, fx, color=plots.TARGET_GREY, linewidth=2, label=rf"$f^*(x)={_latex(tgt)}$")
                 axe.plot(xs, cons.net(xs), color=plots.PRED_RED, linewidth=1.2,
                          label=rf"Theorem-1 network, $n={cons.params.get('n')}$ pairs")
                 axe.set_xlabel("$x$", fontsize=15)
