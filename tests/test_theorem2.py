@@ -128,7 +128,7 @@ def test_general_domain():
 @pytest.mark.parametrize("kwargs,word", [
     (dict(eps=0), "eps"), (dict(eps=0.1, rho=0), "rho"), (dict(eps=0.1, rho=1.5), "rho"),
     (dict(eps=0.1, n_hat=20), "n_hat"), (dict(eps=0.1, L=3), "L"), (dict(eps=0.1, n=3), "n"),
-    (dict(eps=0.1, delta_h=-1), "delta_h"), (dict(eps=0.01, max_pairs=1000), "pairs"),
+    (dict(eps=0.1, delta_h=-1), "delta_h"), (dict(eps=0.05, max_pairs=1000), "pairs"),
 ])
 def test_bad_input(kwargs, word):
     with pytest.raises(ConstructionError) as exc:
