@@ -28,7 +28,7 @@ import sympy as sp
 
 from .errors import ProofkitError
 
-__all__ = ["TargetError", "Target", "parse_target", "STANDARD_TARGETS", "standard_target"]
+__all__ = ["TargetError", "Target", "parse_target", "parse_expression", "STANDARD_TARGETS", "standard_target"]
 
 
 class TargetError(ProofkitError):
@@ -242,13 +242,8 @@ def _lambdify(expr, var):
     return f
 
 
-def parse_target(text: str, variable: str | None = None) -> Target:
-    """Parse a target from user text without evaluating any Python.
-
-    Returns a :class:`Target`. Raises :class:`TargetError` (a ``ValueError``) with a one-line message
-    for empty text, syntax errors, disallowed names or syntax, and expressions with more than one free
-    variable. A constant expression is allowed; its variable is ``x``.
-    """
+def _parse(text):
+    """(source, sympy expression, translator) of user text, through the AST whitelist only."""
     if not isinstance(text, str):
         raise TargetError("target must be a string")
     src = text.strip()
@@ -264,9 +259,35 @@ def parse_target(text: str, variable: str | None = None) -> Target:
     expr = tr.visit(tree)
     if not isinstance(expr, sp.Expr) or isinstance(expr, sp.Tuple):
         raise TargetError(f"target '{src}' is not a real-valued expression")
-    if isinstance(expr, sp.Sum):
+    if expr.has(sp.Sum):
         expr = expr.doit()
-    expr = expr.doit() if expr.has(sp.Sum) else expr
+    if expr.has(sp.nan, sp.zoo, sp.oo, -sp.oo, sp.I):
+        raise TargetError(f"target '{src}' is not a finite real expression")
+    return src, expr, tr
+
+
+def parse_expression(text: str, variables) -> tuple:
+    """Parse a target in several variables (e.g. ``("x", "y")`` for the 2-D experiments) without eval.
+
+    Returns (sympy expression, tuple of the variables' real Symbols). Raises :class:`TargetError` for the
+    same defects as :func:`parse_target`, and for free variables not in ``variables``.
+    """
+    src, expr, tr = _parse(text)
+    names = tuple(variables)
+    extra = sorted(s.name for s in expr.free_symbols if s.name not in names)
+    if extra:
+        raise TargetError(f"target '{src}' has variables {extra}; expected only {', '.join(names)}")
+    return expr, tuple(tr.symbols.get(v, sp.Symbol(v, real=True)) for v in names)
+
+
+def parse_target(text: str, variable: str | None = None) -> Target:
+    """Parse a target from user text without evaluating any Python.
+
+    Returns a :class:`Target`. Raises :class:`TargetError` (a ``ValueError``) with a one-line message
+    for empty text, syntax errors, disallowed names or syntax, and expressions with more than one free
+    variable. A constant expression is allowed; its variable is ``x``.
+    """
+    src, expr, tr = _parse(text)
     free = sorted(expr.free_symbols, key=lambda s: s.name)
     if variable is not None:
         var = tr.symbols.get(variable, sp.Symbol(variable, real=True))
@@ -277,8 +298,6 @@ def parse_target(text: str, variable: str | None = None) -> Target:
         raise TargetError(f"target '{src}' has more than one free variable: {', '.join(s.name for s in free)}")
     else:
         var = free[0] if free else sp.Symbol("x", real=True)
-    if expr.has(sp.nan, sp.zoo, sp.oo, -sp.oo, sp.I):
-        raise TargetError(f"target '{src}' is not a finite real expression")
     return Target(text=src, expr=expr, var=var)
 
 

@@ -26,14 +26,13 @@ Random draws use numpy's PCG64 (not the authors' torch streams).
 """
 from __future__ import annotations
 
-import ast
 import itertools
 from dataclasses import dataclass
 
 import numpy as np
 import sympy as sp
 
-from ..expr import TargetError, parse_target
+from ..expr import parse_expression, parse_target
 from ..pool import experiment_pool, first_layer
 from .config import TrainConfig, TrainError
 
@@ -63,24 +62,8 @@ def target_function(text: str, dim: int):
     if dim == 1:
         tgt = parse_target(text)
         return lambda X: tgt(np.asarray(X, dtype=float).reshape(-1))
-    from ..expr import _Translator  # the whitelist AST translator (see docstring)
-
-    src = text.strip()
-    try:
-        tree = ast.parse(src, mode="eval")
-    except SyntaxError as exc:
-        raise TargetError(f"cannot parse target '{src}': {exc.msg}") from None
-    tr = _Translator()
-    expr = tr.visit(tree)
-    if not isinstance(expr, sp.Expr) or isinstance(expr, sp.Tuple):
-        raise TargetError(f"target '{src}' is not a real-valued expression")
-    if expr.has(sp.Sum):
-        expr = expr.doit()
     names = _VARS[:dim]
-    extra = sorted(s.name for s in expr.free_symbols if s.name not in names)
-    if extra:
-        raise TargetError(f"target '{src}' has variables {extra}; a {dim}-D target uses {', '.join(names)}")
-    syms = [tr.symbols.get(v, sp.Symbol(v, real=True)) for v in names]
+    expr, syms = parse_expression(text, names)
     f = sp.lambdify(syms, expr, modules=["numpy"])
 
     def call(X):
