@@ -123,8 +123,9 @@ class Certificate:
         return self.upper - self.lower
 
     def to_dict(self) -> dict:
-        """The ``proofkit.certificate/1`` dictionary (JSON-ready)."""
-        d = asdict(self)
+        """The ``proofkit.certificate/1`` dictionary (JSON-ready: rationals in the budget become "p/q",
+        non-finite floats strings)."""
+        d = {k: _jsonable(v) for k, v in asdict(self).items()}
         d["domain"] = [float(v) for v in self.domain]
         d["sup_enclosure"] = list(self.sup_enclosure) if self.sup_enclosure is not None else None
         d["notes"] = list(self.notes)
@@ -135,7 +136,8 @@ class Certificate:
 
     @classmethod
     def from_dict(cls, d: dict) -> "Certificate":
-        """Rebuild from :meth:`to_dict` output (validates the format and the field types)."""
+        """Rebuild from :meth:`to_dict` output. Checks the format, the required fields and the types of
+        the numbers (CertificateError naming the field); ``certified`` is recomputed, not read."""
         if not isinstance(d, dict) or d.get("format") != FORMAT:
             raise CertificateError(f"format: expected '{FORMAT}'")
         kw = {}
@@ -145,6 +147,14 @@ class Certificate:
         missing = [n for n in ("target", "domain", "upper", "lower", "witness", "method") if n not in kw]
         if missing:
             raise CertificateError(f"{missing[0]}: missing")
+        for name in ("upper", "lower", "witness"):
+            if not isinstance(kw[name], (int, float)) or isinstance(kw[name], bool):
+                raise CertificateError(f"{name}: must be a number")
+        dom = kw["domain"]
+        if not (isinstance(dom, list) and len(dom) == 2 and all(isinstance(v, (int, float)) for v in dom)):
+            raise CertificateError("domain: must be a list [a, b] of two numbers")
+        if not isinstance(kw["method"], str) or not isinstance(kw["target"], str):
+            raise CertificateError("method/target: must be strings")
         kw["domain"] = tuple(kw["domain"])
         if kw.get("sup_enclosure") is not None:
             kw["sup_enclosure"] = tuple(kw["sup_enclosure"])
@@ -169,6 +179,25 @@ class Certificate:
 
 
 # ---------------------------------------------------------------------------------------------- helpers
+def _jsonable(v):
+    """A JSON-ready copy of v (dicts, lists, numbers, strings)."""
+    if isinstance(v, dict):
+        return {str(k): _jsonable(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_jsonable(x) for x in v]
+    if isinstance(v, Fraction):
+        return f"{v.numerator}/{v.denominator}"
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    if isinstance(v, (int, np.integer)):
+        return int(v)
+    if isinstance(v, (float, np.floating)):
+        return float(v) if math.isfinite(v) else str(float(v))
+    if v is None or isinstance(v, str):
+        return v
+    return str(v)
+
+
 def _as_target(target) -> Target:
     if isinstance(target, Target):
         return target

@@ -141,7 +141,7 @@ def test_theorem1_network_is_certified():
 
 
 # ------------------------------------------------------------------------------------------ property tests
-@settings(max_examples=25)
+@settings(max_examples=max(10, settings.default.max_examples // 2))
 @given(rt=random_targets(), n=st.integers(2, 30), seed=st.integers(0, 10**6))
 def test_random_targets_and_permutation_networks(rt, n, seed):
     net = random_net(n, rt.domain, seed)
@@ -168,7 +168,7 @@ CLOSED_FORMS = st.recursive(_LEAVES, lambda inner: st.one_of(inner.flatmap(_unar
                             max_leaves=5)
 
 
-@settings(max_examples=30)
+@settings(max_examples=max(10, settings.default.max_examples // 2))
 @given(text=CLOSED_FORMS, n=st.integers(2, 40), seed=st.integers(0, 10**6),
        domain=st.sampled_from([(0.0, 1.0), (-1.0, 1.0)]), exact=st.sampled_from([None, False]))
 def test_random_closed_form_targets(text, n, seed, domain, exact):
