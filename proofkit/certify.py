@@ -6,6 +6,10 @@ network's coefficients (:meth:`proofkit.network.PermNetwork.check_permutation`: 
 :math:`\theta=(p_1..p_n,q_1..q_n)` is a rearrangement :math:`\tau(W)` of the pool), and the error budget of
 the construction (:math:`\|f_{pc}-f^*\|,\ \Delta h,\ 2/\hat n,\dots`, passed in by the caller).
 
+The network is :math:`f^{NN}(x)=\alpha+\gamma\sum_{i=1}^n\big(p_i\sigma(x-b_i)+q_i\sigma(b_i-x)\big)` (any first
+layer with weights :math:`\pm1`, ReLU or leaky ReLU); all that is used of it is its exact piecewise-linear
+form, whose knots are the break-points :math:`b_i` where the slope jumps.
+
 Methods
 -------
 ``arb-taylor`` (any target the ball evaluator :mod:`proofkit.interval` can enclose).
@@ -15,7 +19,9 @@ knots and values, converted to arb balls once per knot), refined by the target's
 piece on whose interior f* is one smooth branch:
 
 * second order (Lagrange interpolation remainder, :math:`e''=f^{*\prime\prime}` since the network is
-  linear): :math:`|e(x)|\le\max(|e(u)|,|e(v)|)+\sup|f''(X)|\,r^2/2`;
+  linear): :math:`|e(x)|\le(1-t)|e(u)|+t|e(v)|+\sup|f''(X)|\,(x-u)(v-x)/2`, t = (x-u)/(v-u), whose
+  maximum over the piece is at most :math:`\max(|e(u)|,|e(v)|)+\sup|f''(X)|\,r^2/2` and is used in
+  closed form (:func:`_bound2_vec`);
 * first order (mean value theorem from both ends): :math:`|e(x)|\le(|e(u)|+|e(v)|)/2+\sup|f'(X)-s|\,r`
   with s the network's slope;
 * zeroth order, always valid: :math:`\sup|f(X)-l(X)|` with l(X) the exact range of the network on [u, v].
@@ -23,7 +29,9 @@ piece on whose interior f* is one smooth branch:
 This is the second-order Taylor method with the expansion taken at the two ends instead of the midpoint
 (:math:`|e(m)|+|f'(m)-s|r+\sup|f''|r^2/2` needs f and f' per piece; the end-point form needs f once per
 knot, shared by two pieces, and has the same :math:`O(r^2)` remainder). The end values |e(u)| are
-enclosed in arb at every knot (one-sidedly at a kink of the target). sup|f''| is first enclosed on the
+enclosed in arb at every knot (one-sidedly at a kink of the target); the midpoints of up to 1024 evenly
+spread pieces are sampled first, so that L is already good when the network interpolates f* (zero error
+at the knots). sup|f''| is first enclosed on the
 ball of a whole *group* of neighbouring pieces (one arb evaluation for many pieces; groups are halved only
 where the bound is not good enough), then per piece. Branch and bound: a piece whose bound exceeds
 :math:`L(1+\text{rtol})` (L the best sampled lower bound so far) is bisected; its children inherit the
