@@ -238,7 +238,7 @@ def _singular_points(expr, var, a, b):
 
 
 def _lambdify(expr, var):
-    f = sp.lambdify(var, expr, modules=["numpy"])
+    f = sp.lambdify(var, expr, modules=["scipy", "numpy"])  # scipy: vectorised erf, erfc
     return f
 
 

@@ -100,3 +100,19 @@ def test_standard_targets_parse_and_are_finite():
         t.check_finite(d)
     with pytest.raises(TargetError, match="unknown standard target"):
         standard_target("nope")
+
+
+def test_special_functions_vectorise():
+    t = parse_target("erf(3*x) + erfc(x)")
+    y = t(np.linspace(0, 1, 5))
+    assert y.shape == (5,) and np.all(np.isfinite(y))
+    t.check_finite((0, 1))
+
+
+def test_parse_expression_several_variables():
+    from proofkit.expr import parse_expression
+
+    expr, (x, y) = parse_expression("-sin(pi*x*y)", ("x", "y"))
+    assert expr == -sp.sin(sp.pi * x * y)
+    with pytest.raises(TargetError, match="expected only x, y"):
+        parse_expression("x*z", ("x", "y"))
