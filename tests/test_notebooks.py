@@ -29,11 +29,11 @@ def _cells(nb):
     return [(c.cell_type, c.source.strip()) for c in nb.cells]
 
 
-def test_notebooks_exist_in_both_forms():
-    assert NOTEBOOKS, "no notebooks found"
-    for name in NOTEBOOKS:
+def test_the_five_notebooks_exist_in_both_forms():
+    for name in EXPECTED:
+        assert (ROOT / f"{name}.ipynb").is_file(), f"{name}.ipynb missing"
         assert (ROOT / f"{name}.py").is_file(), f"{name}.py missing"
-    assert set(NOTEBOOKS) <= set(EXPECTED)
+    assert set(NOTEBOOKS) == set(EXPECTED)
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
