@@ -98,7 +98,7 @@ plt.show()
 # %%
 seed = 0
 rng = np.random.default_rng(seed)
-fig, ax = plt.subplots(figsize=(7, 4))
+fig, ax = plt.subplots(figsize=(7, 5))
 for k in range(4):
     perm = rng.permutation(2 * n)
     net = PermNetwork.from_pool(pool, perm)
@@ -107,7 +107,8 @@ for k in range(4):
 ax.set_xlabel("$x$")
 ax.set_ylabel(r"$f^{\rm NN}(x)$  ($\alpha=0$, $\gamma=1$)")
 ax.set_title("Four random rearrangements of the same pool")
-ax.legend(fontsize=7, loc="upper left")
+ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.15))
+fig.tight_layout()
 plt.show()
 
 # %% [markdown]
