@@ -14,10 +14,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jupytext  # the test extra installs jupytext, nbclient (via nbmake) and ipykernel: no skipping
+import nbclient
+import nbformat
 import pytest
-
-nbformat = pytest.importorskip("nbformat")
-jupytext = pytest.importorskip("jupytext")
 
 ROOT = Path(__file__).resolve().parent.parent / "notebooks"
 EXPECTED = ["01_why_permutations", "02_four_pair_step", "03_building_theorem1", "04_theorems_2_and_3",
@@ -74,8 +74,6 @@ def _kernel_name() -> str:
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_notebook_executes(name, tmp_path, monkeypatch):
-    nbclient = pytest.importorskip("nbclient")
-    pytest.importorskip("ipykernel")
     nb = nbformat.read(ROOT / f"{name}.ipynb", as_version=4)
     monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     client = nbclient.NotebookClient(nb, timeout=600, kernel_name=_kernel_name(),
