@@ -34,13 +34,10 @@ _SERIF_CHOICES = ("Times New Roman", "Times", "Nimbus Roman", "Nimbus Roman No9 
 
 
 def _mpl():
+    """matplotlib, with whatever backend the session uses (figures are saved with savefig; on a machine
+    without a display matplotlib picks Agg by itself, and a notebook keeps its inline backend)."""
     import matplotlib
 
-    if matplotlib.get_backend().lower() not in ("agg", "pdf", "svg", "ps", "cairo"):
-        try:
-            matplotlib.use("Agg", force=True)
-        except Exception:  # pragma: no cover - an interactive session keeps its backend
-            pass
     return matplotlib
 
 
