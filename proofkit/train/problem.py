@@ -14,8 +14,16 @@ are untouched. On [-1, 1] nothing changes (c' = c bit for bit).
 * **2-D** ("2-8n-1-1", §5.3): the 8 fixed directions (1,0),(-1,0),(1,1),(-1,-1),(-1,1),(1,-1),(0,1),(0,-1),
   unnormalised, n units each, biases linspace(-1.75, 1.75, n) per direction, coefficient pool
   linspace(-1, 1, 8n) shuffled. Data: ``n_train`` points uniform in the square, test grid ``n_test`` per axis.
-* **3-D** ("3-26n-1-1", §5.4): the 26 nonzero vectors of {-1,0,1}^3 (unnormalised; the paper's final 3-D
-  configuration is undocumented, this follows the 2-D rule), same bias and pool rules with 26n values.
+* **3-D** ("3-26n-1-1", §5.4): the 26 nonzero vectors v of {-1,0,1}^3 divided by sqrt(3),
+  :math:`u_g = v/\sqrt3`; same bias and pool rules with 26n values. The paper's final 3-D configuration
+  is undocumented; the authors' 3-D script scales its 26 directions by sqrt(3) and draws biases in
+  [-1.75, 1.75]. We read the scaling as a division: then :math:`\max_{t\in[-1,1]^3}|u_g\cdot t|
+  = \|v\|_1/\sqrt3 \le \sqrt3 \approx 1.732 < 1.75`, so the break-points -c_j of every direction span
+  the whole range of :math:`u_g\cdot t` over the cube (with the unscaled v the diagonal directions reach
+  |v . t| = 3 and their last 40% carries no break-point; multiplying by sqrt(3) would make that worse).
+  The scaling also shrinks the initial output :math:`\gamma\sum_j a_j\rho(\cdot)` (std ~ sqrt(H)) by
+  about 1.7, which matters: measured on sin(3x)cos(y)sin(2z), n = 160, 800 compressed epochs, the test
+  RMSE drops from 0.90 (unscaled) to 0.52 (scaled) with batch 128, and from 0.44 to 0.27 with batch 32.
 
 ``sorted_pool`` puts the initial positions in ascending order (Fig. 6: equidistant coefficients
 "unshuffled", so position i starts with value -1 + 2i/(2n-1)).
@@ -43,13 +51,15 @@ _VARS = ("x", "y", "z")
 
 
 def directions(dim: int) -> np.ndarray:
-    """The fixed first-layer directions u_g: (2,1) for 1-D, the paper's 8 for 2-D, the 26 of {-1,0,1}^3."""
+    """The fixed first-layer directions u_g: (2,1) for 1-D, the paper's 8 for 2-D (unnormalised), and for
+    3-D the 26 nonzero vectors of {-1,0,1}^3 divided by sqrt(3) (see the module docstring)."""
     if dim == 1:
         return np.array([[1.0], [-1.0]])
     if dim == 2:
         return np.array([[1, 0], [-1, 0], [1, 1], [-1, -1], [-1, 1], [1, -1], [0, 1], [0, -1]], dtype=float)
     if dim == 3:
-        return np.array([v for v in itertools.product((-1, 0, 1), repeat=3) if any(v)], dtype=float)
+        v = np.array([v for v in itertools.product((-1, 0, 1), repeat=3) if any(v)], dtype=float)
+        return v / np.sqrt(3.0)
     raise TrainError(f"dim: must be 1, 2 or 3, got {dim!r}")
 
 
