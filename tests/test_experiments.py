@@ -352,3 +352,17 @@ def test_cluster_backends_fail_cleanly_without_their_packages(tmp_path):
         with pytest.raises(SweepError, match=backend):
             run_sweep([{"i": 1}], _square, tmp_path, backend=backend, scheduler="tcp://127.0.0.1:1",
                       progress=False)
+
+
+def test_reproduce_skips_infeasible_widths_and_retries_empty_draws():
+    """Theorem 2 on the Weierstrass sum at eps 1/5 needs ~5e7 pairs: reported as skipped, not failed.
+    Theorem 3 on Legendre P3 with seed 0 draws an empty bias interval: the next seed is tried."""
+    from proofkit.cli.reproduce import certify_standard, summary_table
+
+    rec = certify_standard(["2"], targets=["weierstrass"], log=lambda *a: None)
+    (row,) = rec["rows"]
+    assert "skipped" in row and row["certified"] is None and "max_pairs" in row["skipped"]
+    assert "skipped (width beyond the limit): weierstrass" in summary_table(rec, {})
+    rec = certify_standard(["3"], targets=["legendre3"], log=lambda *a: None)
+    (row,) = rec["rows"]
+    assert row["failed_draws"] == [0] and row["seed"] == 1 and row["certified"] is True

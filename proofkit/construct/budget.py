@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from ..errors import ProofkitError
 
-__all__ = ["BudgetTerm", "ErrorBudget", "ConstructionError"]
+__all__ = ["BudgetTerm", "ErrorBudget", "ConstructionError", "WidthLimitError"]
 
 KINDS = ("proved", "estimate")
 
@@ -48,6 +48,10 @@ class BudgetTerm:
 
     def to_dict(self) -> dict:
         return {"name": self.name, "value": self.value, "meaning": self.meaning, "kind": self.kind}
+
+
+class WidthLimitError(ConstructionError):
+    """The construction would need more pairs than the configured limit (the tolerance is infeasible here)."""
 
 
 @dataclass(frozen=True)

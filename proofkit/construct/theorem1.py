@@ -71,7 +71,7 @@ from fractions import Fraction
 import numpy as np
 
 from .. import __version__
-from ..blocks import Ref, assemble, linear_reorganisation, step_block, step_height
+from ..blocks import assemble, linear_reorganisation, step_block, step_height
 from ..network import PermNetwork
 from ..pool import equidistant_pool
 from .budget import BudgetTerm, ConstructionError, ErrorBudget

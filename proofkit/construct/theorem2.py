@@ -66,7 +66,7 @@ import numpy as np
 
 from ..pool import equidistant_pool
 from ..network import PermNetwork
-from .budget import BudgetTerm, ConstructionError, ErrorBudget
+from .budget import BudgetTerm, ConstructionError, ErrorBudget, WidthLimitError
 from .lemma1 import as_fraction, piecewise_constant_approximation
 from .theorem1 import Construction
 
@@ -436,7 +436,7 @@ def _build(target, t_eps, a, b, H_req, n_pairs, W, rho, samples, max_pairs, prov
     length = float(b - a)
     while True:
         if n_pairs > max_pairs:
-            raise ConstructionError(f"Theorem 2 needs n = {n_pairs} pairs for eps = {float(t_eps):g} "
+            raise WidthLimitError(f"Theorem 2 needs n = {n_pairs} pairs for eps = {float(t_eps):g} "
                                     f"(more than max_pairs = {max_pairs}); use a larger eps")
         d = (b - a) / (n_pairs - 1)
         m = ramp_order_for(H_req, d)

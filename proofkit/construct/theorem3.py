@@ -65,7 +65,7 @@ from .lemma1 import as_fraction, sample_target, target_evaluator
 from .theorem1 import Construction
 from .theorem2 import PairAssignment
 
-__all__ = ["construct_theorem3", "Theorem3Construction", "Theorem3Error", "plan_theorem3", "Theorem3Plan",
+__all__ = ["construct_theorem3", "Theorem3Construction", "Theorem3Error", "DrawTooSmallError", "plan_theorem3", "Theorem3Plan",
            "height_range", "R_BIAS", "R_VALUE"]
 
 R_BIAS = Fraction(1, 8)     # Delta r_b / D
@@ -77,6 +77,10 @@ DEFAULT_DELTA = 0.1         # failure probability allowed by the choice of n
 
 class Theorem3Error(ProofkitError):
     """The random draw does not contain the sub-network (an interval got no sample), or bad Theorem-3 input."""
+
+
+class DrawTooSmallError(Theorem3Error):
+    """This draw of the random pool has an empty target interval (an event of probability <= delta)."""
 
 
 class Theorem3Construction(Construction):
@@ -328,7 +332,7 @@ def construct_theorem3(target, eps, domain=(0.0, 1.0), *, seed=0, n=None, n_hat=
     values = pool.values[:nn]          # p_i; the pool is (p, -p)
     beta, nu, missing = match_pool(plan, biases, values)
     if missing is not None:
-        raise Theorem3Error(f"seed {seed}, n = {nn}: the draw is too small: {missing}; "
+        raise DrawTooSmallError(f"seed {seed}, n = {nn}: the draw is too small: {missing}; "
                             f"try another seed or a larger n (n = {plan.n} gives coverage probability "
                             f">= {1 - plan.delta:g})")
     steps, starts = _place(plan, biases, values, beta, nu)

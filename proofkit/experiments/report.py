@@ -130,12 +130,17 @@ def _cert_section(cert) -> list:
     lines += ["| theorem | target | domain | eps | n | certified upper bound U | certified | seconds |",
               "|---|---|---|---|---|---|---|---|"]
     for r in cert.get("rows", []):
-        if r.get("error"):
+        if r.get("skipped"):
+            lines.append(f"| {r['theorem']} | `{r['target']}` | {r['domain']} | {r['eps']} | – | – | "
+                         f"skipped: {r['skipped']} | {_g(r.get('seconds'), 3)} |")
+        elif r.get("error"):
             lines.append(f"| {r['theorem']} | `{r['target']}` | {r['domain']} | {r['eps']} | – | – | "
                          f"error: {r['error']} | {_g(r.get('seconds'), 3)} |")
         else:
+            seed = (f" (seed {r['seed']}; seeds {r['failed_draws']}: empty interval)" if r.get("failed_draws")
+                    else (f" (seed {r['seed']})" if r.get("seed") is not None else ""))
             lines.append(f"| {r['theorem']} | `{r['target']}` | {r['domain']} | {r['eps']} | {r['n']} | "
-                         f"{r['upper']:.4g} | {'yes' if r['certified'] else 'NO'} | {r['seconds']:.3g} |")
+                         f"{r['upper']:.4g} | {'yes' if r['certified'] else 'NO'}{seed} | {r['seconds']:.3g} |")
     for note in cert.get("notes", []):
         lines += ["", f"Note: {note}"]
     lines.append("")
