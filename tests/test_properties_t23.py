@@ -23,7 +23,9 @@ The same properties as :mod:`test_properties` (Theorem 1), adapted to the two co
 
 Theorem 3 draws may lack a sample in a needed interval (probability :math:`\le\delta=0.1` by the choice of
 n): ``construct_theorem3`` then raises ``DrawTooSmallError``, and the example is rejected (hypothesis
-fails the test if that happens too often).
+fails the test if that happens too often). That probability claim is tested on its own
+(:func:`test_theorem3_draw_fails_with_probability_at_most_delta`): over the seeds 0..299 the number of
+too-small draws must not exceed the :math:`10^{-6}` upper quantile of Binomial(300, δ).
 
 **Example counts.** Theorems 2 and 3 are far wider than Theorem 1 (:math:`n\sim10^4..10^5` pairs; Theorem
 2's width grows like :math:`L^3\varepsilon^{-2}`), so each runs 1/16 of the profile's count (12 targets
@@ -46,7 +48,7 @@ from hypothesis import example, given, reject, seed, settings, strategies as st
 from proofkit import testing as T
 from proofkit.build import build
 from proofkit.expr import parse_target
-from proofkit.construct.theorem3 import DrawTooSmallError
+from proofkit.construct.theorem3 import DrawTooSmallError, construct_theorem3, plan_theorem3
 from proofkit.network import PermNetwork
 from proofkit.pool import pairwise_random_pool
 
@@ -215,3 +217,19 @@ def test_theorem2_property(prop, case):
 def test_theorem3_property(prop, case):
     CHECKS[prop]("3", case)
 
+
+@pytest.mark.parametrize("text,domain,eps", [("0", (0.0, 1.0), 0.1), ("x", (0.0, 1.0), 0.2)])
+def test_theorem3_draw_fails_with_probability_at_most_delta(text, domain, eps):
+    from scipy.stats import binom
+
+    target = parse_target(text)
+    plan = plan_theorem3(target, eps, domain)
+    draws = 300
+    bad = 0
+    for s in range(draws):
+        try:
+            construct_theorem3(target, eps, domain, seed=s, plan=plan)
+        except DrawTooSmallError:
+            bad += 1
+    limit = int(binom.isf(1e-6, draws, plan.delta))
+    assert bad <= limit, f"{bad}/{draws} draws too small at n = {plan.n}; P <= delta = {plan.delta} allows {limit}"
