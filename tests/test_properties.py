@@ -130,9 +130,6 @@ class Case:
     def key(self):
         return (self.rt.text, self.rt.domain, self.eps)
 
-    def __repr__(self):  # what hypothesis prints for a falsifying example
-        return f"Case(target={self.rt.text!r}, domain={self.rt.domain}, eps={self.eps!r})"
-
 
 def target_scale(rt: T.RandomTarget) -> float:
     """max(omega(b - a), 1/4): an upper bound of max f - min f, at least 1/4."""
