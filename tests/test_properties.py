@@ -160,6 +160,9 @@ SLOPE_NOT_CANCELLED = explicit_case("x", (0.75, 1.25), 1.0, 0.1)
 # 2. f = 0 on [0, 1], eps = 1/32: gamma = 0.448, Construction.width_bound = 2 (ceil(2 gamma)(n_hat - 1) + 1)
 #    = 18 < width_used = 34; the proof's L must also be >= 2 (§3.5 c), i.e. its width is 34.
 WIDTH_BOUND_L1 = explicit_case("0", (0.0, 1.0), 0.0, 0.03125)
+# 3. f = 0 on [1/4, 3/2], eps = 1/16: the grid has no zero, so exact slope cancellation needs n even (L = 3);
+#    the proof's width must use the same parity rule (§3.4's zero pair does not exist on this grid).
+ZERO_FREE_GRID = explicit_case("0", (0.25, 1.5), 0.0, 0.0625)
 
 
 # ------------------------------------------------------------------------------------ built networks
@@ -327,11 +330,19 @@ def check_round_trip(case: Case):
         assert Fraction(int(got.p), int(got.q)) == want, f"sympy Piecewise at x = {q}: {got} != {want}"
 
 
-def proof_width(gamma: Fraction, n_hat: int) -> float:
+def proof_width(gamma: Fraction, n_hat: int, domain) -> float:
     r"""The proof's worst-case width with the same n_hat (§3.5 c): :math:`2(L_p(\hat n-1)+1)` with
     :math:`L_p=\max(2,\lceil2\gamma\rceil)` — the proof needs :math:`L\ge2` (gaps between unused points
-    :math:`\le2d`) and :math:`L\ge2\gamma` (so that :math:`\gamma\Delta b\le2/\hat n`)."""
-    return 2.0 * (max(2, math.ceil(2 * gamma)) * (n_hat - 1) + 1)
+    :math:`\le2d`) and :math:`L\ge2\gamma` (so that :math:`\gamma\Delta b\le2/\hat n`). §3.4 absorbs an odd
+    count of unused pairs with the zero pair b = 0: when the grid of [a, b] has no zero, the argument needs an
+    even n, so L_p is raised by one if that makes n even (recomputed here from the grid, exactly)."""
+    a, b = Fraction(domain[0]), Fraction(domain[1])
+    L = max(2, math.ceil(2 * gamma))
+    n = L * (n_hat - 1) + 1
+    grid_has_zero = a <= 0 <= b and (0 - a) * (n - 1) % (b - a) == 0
+    if n % 2 == 1 and not grid_has_zero and (n_hat - 1) % 2 == 1:
+        L += 1
+    return 2.0 * (L * (n_hat - 1) + 1)
 
 
 def check_halving(case: Case):
@@ -341,14 +352,14 @@ def check_halving(case: Case):
         f"eps/2 = {half!r}: U = {r2.cert.upper!r} after {r2.rounds} round(s) ({r2.cert.method}); "
         f"budget: {budget_str(r2.budget)}")
     for r, e in ((r1, case.eps), (r2, half)):
-        bound = proof_width(r.gamma, r.n_hat)
+        bound = proof_width(r.gamma, r.n_hat, case.rt.domain)
         assert r.width_used <= bound, (
             f"eps = {e!r}: used width {r.width_used} (n_hat = {r.n_hat}, L = {r.L}) exceeds the proof's "
             f"worst-case width {bound:g} (gamma = {float(r.gamma):.4g})")
     for r, e in ((r1, case.eps), (r2, half)):
-        assert r.width_bound == proof_width(r.gamma, r.n_hat), (
+        assert r.width_bound == proof_width(r.gamma, r.n_hat, case.rt.domain), (
             f"eps = {e!r}: Construction.width_bound = {r.width_bound:g}, but the proof's worst-case width "
-            f"with n_hat = {r.n_hat}, gamma = {float(r.gamma):.4g} is {proof_width(r.gamma, r.n_hat):g} "
+            f"with n_hat = {r.n_hat}, gamma = {float(r.gamma):.4g} is {proof_width(r.gamma, r.n_hat, case.rt.domain):g} "
             f"(L_p = max(2, ceil(2 gamma)))")
 
 
@@ -361,5 +372,6 @@ CHECKS = {"permutation": check_permutation, "certificate": check_certificate, "b
 @given(case=cases())
 @example(case=SLOPE_NOT_CANCELLED)
 @example(case=WIDTH_BOUND_L1)
+@example(case=ZERO_FREE_GRID)
 def test_theorem1_property(prop, case):
     CHECKS[prop](case)

@@ -144,18 +144,42 @@ def pool_coordinates(a: Fraction, b: Fraction, n: int):
 def slope_parity_ok(domain, n: int) -> bool:
     r"""Can the unused pairs' slope be cancelled exactly on this grid? (The condition used to choose n.)
 
-    In linear mode the slope is :math:`u\sum_{i\in U}m_ic_i`. Every step block removes
-    :math:`c_k+c_{k+L}+c_{k+2L}+c_{k+3L}=4c_0+q(4k+6L)`, an even number, so
-    :math:`\sum_{i\in U}m_ic_i\equiv\sum_{i<n}c_i=nc_0+qn(n-1)/2 \pmod 2` whatever the blocks: this sum
-    must be even. When 0 is not a grid point (:math:`c_i\ne0`), we also ask n even, so that no pair is left
-    alone in identity mode with a large slope :math:`b_u` (couples keep :math:`\sum m_i=0`).
+    Coupled unused pairs get the values :math:`\mp m\,b_i` with opposite signs inside each couple, so the
+    signs satisfy :math:`\sum m_i=0` and the slope is :math:`u\sum m_ic_i=u\,q\sum m_i\,i` (with
+    :math:`c_i=c_0+q\,i`): it vanishes only if :math:`\sum m_i\,i=0`, which needs the index sum of the coupled
+    pairs to be even. Every step block uses indices :math:`k,k+L,k+2L,k+3L`, an even sum :math:`4k+6L`, so
+    that parity is the one of :math:`n(n-1)/2` minus the index z of the zero pair when n is odd (the zero
+    pair then stands alone in identity mode, slope 0). With n odd and no zero on the grid the lone pair
+    would keep a slope :math:`b_u\ne0`: not cancellable.
+
+    (An earlier version tested the parity of :math:`\sum c_i`; with q even that is always even and the
+    condition missed grids like n = 82 on [3/4, 5/4]: a regression found by the property tests.)
     """
     a, b = _domain(domain)
     _, c0, q = pool_coordinates(a, b, n)
-    if (n * c0 + q * n * (n - 1) // 2) % 2:
+    z = -c0 // q if (-c0) % q == 0 and 0 <= -c0 // q <= n - 1 else None
+    if n % 2 == 1 and z is None:
         return False
-    zero_on_grid = q == 1 and -(n - 1) <= c0 <= 0
-    return zero_on_grid or n % 2 == 0
+    coupled_index_sum = n * (n - 1) // 2 - (z if n % 2 == 1 else 0)
+    return coupled_index_sum % 2 == 0
+
+
+def proof_refinement(gamma, domain, n_hat: int) -> int:
+    r"""The refinement factor L of the proof's worst-case argument (§3.5 c) on this grid.
+
+    :math:`L\ge2\gamma` (so that :math:`\gamma\Delta b\le2/\hat n`) and :math:`L\ge2` (gaps between unused
+    points :math:`\le2d`). §3.4 fixes an odd number of unused pairs with the zero pair :math:`b=0`; on a
+    domain whose grid has no zero the argument needs n = L(n_hat-1)+1 even, so L is raised by one when that
+    makes n even.
+    """
+    a, b = _domain(domain)
+    L = max(2, math.ceil(2 * gamma))
+    n = L * (n_hat - 1) + 1
+    _, c0, q = pool_coordinates(a, b, n)
+    zero_on_grid = (-c0) % q == 0 and 0 <= -c0 // q <= n - 1
+    if n % 2 == 1 and not zero_on_grid and (n_hat - 1) % 2 == 1:
+        L += 1
+    return L
 
 
 # ------------------------------------------------------------------------------- step matching
@@ -875,7 +899,7 @@ def construct_theorem1(target, eps, domain=(0.0, 1.0), *, n_hat=None, L=None, de
                                 exact_scale=gamma if exact else None, exact_shift=alpha if exact else None,
                                 provenance=prov)
 
-    L_proof = math.ceil(2 * gamma)
+    L_proof = proof_refinement(gamma, (a, b), nh)
     width_bound = 2.0 * (L_proof * (nh - 1) + 1)
     out_params = {
         "n": n, "n_hat": nh, "L": LL, "delta_h": dh,

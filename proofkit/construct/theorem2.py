@@ -405,6 +405,9 @@ def construct_theorem2(target, eps, domain=(0.0, 1.0), *, delta_h=None, n=None, 
         else:
             W = length / 2
         d_f = (W / 2) ** 3 / (1.5 * float(H_req)) * 0.97
+        # the smallest stacked ramp (one couple, height 3 d^2) must not exceed delta_h, even when no step is
+        # needed (a constant target: the window rule alone gives a grid far too coarse; property-test regression)
+        d_f = min(d_f, 0.9 * math.sqrt(float(H_req) / 3))
         if abs(f_a) > 0:  # the constant window (2M points, M^3 d^2/2 >= |f(a)|) must fit in half the domain
             d_f = min(d_f, (length / 4) ** 3 / (2 * abs(f_a)) / 8)
         n_pairs = int(math.ceil(length / d_f)) + 1
