@@ -2,10 +2,14 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
+from fractions import Fraction
 
-__all__ = ["atomic_write_bytes", "atomic_write_json"]
+import numpy as np
+
+__all__ = ["atomic_write_bytes", "atomic_write_json", "jsonable"]
 
 
 def atomic_write_bytes(path, data: bytes) -> None:
@@ -32,3 +36,23 @@ def atomic_write_json(path, data, indent=1) -> None:
     """Serialise ``data`` as JSON (no NaN/inf allowed) and write it atomically."""
     text = json.dumps(data, indent=indent, allow_nan=False) + "\n"
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def jsonable(v):
+    """A JSON-ready copy of v: dicts and sequences recursively, Fractions as "p/q", numpy scalars as
+    Python numbers, non-finite floats as strings, anything else as its str()."""
+    if isinstance(v, dict):
+        return {str(k): jsonable(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [jsonable(x) for x in v]
+    if isinstance(v, Fraction):
+        return f"{v.numerator}/{v.denominator}"
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    if isinstance(v, (int, np.integer)):
+        return int(v)
+    if isinstance(v, (float, np.floating)):
+        return float(v) if math.isfinite(v) else str(float(v))
+    if v is None or isinstance(v, str):
+        return v
+    return str(v)

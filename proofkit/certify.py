@@ -72,7 +72,7 @@ from fractions import Fraction
 import numpy as np
 import sympy as sp
 
-from ._io import atomic_write_json
+from ._io import atomic_write_json, jsonable
 from .errors import ProofkitError
 from .expr import Target, TargetError, parse_target
 from .interval import (DEFAULT_PREC, BallTarget, abs_down, abs_up, arb_of, ball, working_precision)
@@ -133,7 +133,7 @@ class Certificate:
     def to_dict(self) -> dict:
         """The ``proofkit.certificate/1`` dictionary (JSON-ready: rationals in the budget become "p/q",
         non-finite floats strings)."""
-        d = {k: _jsonable(v) for k, v in asdict(self).items()}
+        d = {k: jsonable(v) for k, v in asdict(self).items()}
         d["domain"] = [float(v) for v in self.domain]
         d["sup_enclosure"] = list(self.sup_enclosure) if self.sup_enclosure is not None else None
         d["notes"] = list(self.notes)
@@ -187,23 +187,6 @@ class Certificate:
 
 
 # ---------------------------------------------------------------------------------------------- helpers
-def _jsonable(v):
-    """A JSON-ready copy of v (dicts, lists, numbers, strings)."""
-    if isinstance(v, dict):
-        return {str(k): _jsonable(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [_jsonable(x) for x in v]
-    if isinstance(v, Fraction):
-        return f"{v.numerator}/{v.denominator}"
-    if isinstance(v, (bool, np.bool_)):
-        return bool(v)
-    if isinstance(v, (int, np.integer)):
-        return int(v)
-    if isinstance(v, (float, np.floating)):
-        return float(v) if math.isfinite(v) else str(float(v))
-    if v is None or isinstance(v, str):
-        return v
-    return str(v)
 
 
 def _as_target(target) -> Target:

@@ -71,6 +71,7 @@ from fractions import Fraction
 import numpy as np
 
 from .. import __version__
+from .._io import jsonable
 from ..blocks import assemble, linear_reorganisation, step_block, step_height
 from ..network import PermNetwork
 from ..pool import equidistant_pool
@@ -703,25 +704,13 @@ class Construction:
 
     def to_dict(self, include_network: bool = False) -> dict:
         """JSON-ready summary: theorem, params, budget, widths (and the network file if asked)."""
-        d = {"theorem": self.theorem, "params": _jsonable(self.params), "budget": self.budget.to_dict(),
+        d = {"theorem": self.theorem, "params": jsonable(self.params), "budget": self.budget.to_dict(),
              "width_used": self.width_used, "width_bound": self.width_bound, "seconds": self.seconds}
         if include_network:
             d["network"] = self.net.to_dict()
         return d
 
 
-def _jsonable(v):
-    if isinstance(v, dict):
-        return {str(k): _jsonable(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [_jsonable(x) for x in v]
-    if isinstance(v, Fraction):
-        return str(v)
-    if isinstance(v, np.integer):
-        return int(v)
-    if isinstance(v, np.floating):
-        return float(v)
-    return v
 
 
 def _plan(target, eps, domain, n_hat=None, L=None, delta_h=None, *, lemma=None):
