@@ -610,19 +610,35 @@ def reorganise_unused(n: int, used, coords) -> UnusedPart:
 
 # ---------------------------------------------------------------------------- output layer
 def _exact_value_at(target, a: Fraction):
-    """(f*(a) as a Fraction to ~40 digits, error bound)."""
+    """(f*(a) as a Fraction: exact when sympy finds a rational value, else to ~40 digits; error bound)."""
     try:
         import sympy as sp
 
-        val = target.expr.subs(target.var, sp.Rational(a.numerator, a.denominator)).evalf(45)
+        exact = target.expr.subs(target.var, sp.Rational(a.numerator, a.denominator))
+        if exact.is_Rational:
+            return Fraction(int(exact.p), int(exact.q)), 0.0
+        val = exact.evalf(45)
         if val.is_real and val.is_finite and val.is_Number:
-            return Fraction(str(sp.Float(val, 45))), 1e-38 * max(1.0, abs(float(val)))
+            # 40 significant digits, as a short rational (not the 45-digit decimal expansion)
+            approx = Fraction(str(sp.Float(val, 45)))
+            tol = Fraction(1, 10 ** 40) * max(1, abs(approx))
+            return _simplest_within(approx, tol), 2e-40 * max(1.0, abs(float(val)))
     except Exception:  # plain callable or sympy failure: fall back to float64
         pass
     from .lemma1 import target_evaluator
 
     v = float(target_evaluator(target)(np.array([float(a)]))[0])
     return Fraction(v), 4e-16 * max(1.0, abs(v))
+
+
+def _simplest_within(x: Fraction, tol: Fraction) -> Fraction:
+    """A rational with a small denominator within tol of x (continued fractions via limit_denominator)."""
+    den = 1
+    while True:
+        q = x.limit_denominator(den)
+        if abs(q - x) <= tol:
+            return q
+        den *= 1000
 
 
 def output_layer(delta_h: Fraction, h: Fraction, core_a: Fraction, sigma: Fraction, f_a: Fraction,
