@@ -13,6 +13,7 @@ import math
 from dataclasses import asdict, dataclass, field, replace
 
 from ..errors import ProofkitError
+from ..network import NetworkFileError, parse_activation
 from ..pool import INITIALISATIONS, LAYOUTS
 
 __all__ = ["TrainConfig", "TrainResult", "TrainError", "METHODS", "ND_INITS", "normalise_activation",
@@ -36,18 +37,17 @@ def normalise_init(name: str) -> str:
 
 
 def normalise_activation(activation: str) -> str:
-    """``"relu"`` or ``"leaky_relu:S"`` (``"leaky_relu"`` alone means slope 0.01, PyTorch's default)."""
-    if activation == "relu":
-        return "relu"
+    """``"relu"`` or ``"leaky_relu:S"`` (``"leaky_relu"`` alone means slope 0.01, PyTorch's default).
+
+    The slope is validated by :func:`proofkit.network.parse_activation`, the one parser of activations.
+    """
     if activation in ("leaky_relu", "leakyrelu", "leaky"):
         return "leaky_relu:0.01"
-    if isinstance(activation, str) and activation.startswith("leaky_relu:"):
+    if activation == "relu" or (isinstance(activation, str) and activation.startswith("leaky_relu:")):
         try:
-            s = float(activation.partition(":")[2])
-        except ValueError:
-            s = float("nan")
-        if not 0 <= s < 1:
-            raise TrainError(f"activation: bad negative slope in '{activation}' (need 0 <= s < 1)")
+            parse_activation(activation)
+        except NetworkFileError as exc:
+            raise TrainError(str(exc)) from None
         return activation
     raise TrainError(f"unknown activation '{activation}'; valid: relu, leaky_relu, leaky_relu:S")
 
