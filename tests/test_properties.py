@@ -224,7 +224,9 @@ def check_permutation(case: Case):
 
 
 def _dense(net: PermNetwork, x: np.ndarray) -> np.ndarray:
-    return np.concatenate([net.dense(c) for c in np.array_split(x, max(1, len(x) // 4096))])
+    """net.dense in chunks of at most 2*10^7 / H points (the oracle builds an m x H matrix)."""
+    chunk = max(1, 20_000_000 // net.width)
+    return np.concatenate([net.dense(x[i:i + chunk]) for i in range(0, len(x), chunk)])
 
 
 def dense_rounding_allowance(net: PermNetwork) -> float:
