@@ -162,6 +162,18 @@ def test_train_config_is_complete_and_validated():
         train_config({"n": 0})
 
 
+def test_revised_problems_get_new_cache_keys(monkeypatch):
+    from proofkit.train import problem
+
+    one = train_config({"n": 10, "init": "pairwise"})
+    assert "problem_revision" not in one  # 1-D is at its first revision: keys of stored runs unchanged
+    three = train_config({"n": 4, "dim": 3, "init": "equidistant"})
+    assert three["problem_revision"] == problem.PROBLEM_REVISION[3] >= 2  # directions divided by sqrt(3)
+    monkeypatch.setitem(problem.PROBLEM_REVISION, 1, 2)
+    bumped = train_config({"n": 10, "init": "pairwise"})
+    assert bumped["problem_revision"] == 2 and config_key(bumped) != config_key(one)
+
+
 def test_train_run_is_a_real_training_run():
     from proofkit.train import TrainConfig, run
 

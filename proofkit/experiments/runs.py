@@ -4,6 +4,9 @@ A run configuration (the sweep's unit, hashed by :func:`proofkit.experiments.swe
 
 ``{"kind": "train", "engine": <proofkit version>, "train": <every field of TrainConfig>, "record": {...}}``
 
+plus ``"problem_revision"`` when the problem of that dimension has been revised
+(:data:`proofkit.train.problem.PROBLEM_REVISION` above 1), so runs of a changed problem are recomputed.
+
 where ``train`` holds the TrainConfig fields the figure spec sets (every protocol field: target, domain,
 n, init, seed, k, relaxed_scale, epochs, batch, lr, decay, activation, layout, quirk, dim, data_seed, ...),
 validated and normalised by :class:`proofkit.train.TrainConfig` (so ``"Random 1"`` and ``"pairwise"`` are
@@ -35,6 +38,7 @@ def train_config(train: dict, *, predictions: int = 0, events: int = 0) -> dict:
     ``events`` > 0 keeps the permutation-event log with that many rows of the changed matrix."""
     from .. import __version__
     from ..train import TrainConfig
+    from ..train.problem import PROBLEM_REVISION
 
     train = dict(train)
     record = {}
@@ -47,7 +51,11 @@ def train_config(train: dict, *, predictions: int = 0, events: int = 0) -> dict:
     explicit = {k: full[k] for k in train}
     if "domain" in explicit:
         explicit["domain"] = [float(v) for v in explicit["domain"]]
-    return {"kind": "train", "engine": __version__, "train": explicit, "record": record}
+    config = {"kind": "train", "engine": __version__, "train": explicit, "record": record}
+    revision = PROBLEM_REVISION[full["dim"]]
+    if revision > 1:  # revisions after the first only, so the keys of unchanged problems stay as they were
+        config["problem_revision"] = revision
+    return config
 
 
 def train_run(config: dict) -> dict:

@@ -49,6 +49,12 @@ __all__ = ["Problem", "build_problem", "directions", "target_function", "ND_BIAS
 ND_BIAS_RANGE = 1.75  # 2-D/3-D biases span [-1.75, 1.75] (the authors' "merge=0.75")
 _VARS = ("x", "y", "z")
 
+#: Revision of each problem's definition (directions, biases, pool, data). Bump the entry of a dimension
+#: when a change alters its training results; a revision above 1 becomes part of the run-cache key
+#: (:func:`proofkit.experiments.runs.train_config`), so stored runs of the old problem are not reused while
+#: runs of unchanged problems stay valid. 3-D is at 2: its directions were divided by sqrt(3).
+PROBLEM_REVISION = {1: 1, 2: 1, 3: 2}
+
 
 def directions(dim: int) -> np.ndarray:
     """The fixed first-layer directions u_g: (2,1) for 1-D, the paper's 8 for 2-D (unnormalised), and for
