@@ -44,7 +44,7 @@ _FUNCTIONS = {
     "exp": sp.exp, "log": sp.log, "ln": sp.log, "sqrt": sp.sqrt, "cbrt": sp.cbrt, "root": sp.root,
     "abs": sp.Abs, "Abs": sp.Abs, "sign": sp.sign,
     "Max": sp.Max, "Min": sp.Min, "max": sp.Max, "min": sp.Min,
-    "erf": sp.erf, "erfc": sp.erfc,
+    "erf": sp.erf, "erfc": sp.erfc, "sinc": sp.sinc,
     "Piecewise": sp.Piecewise, "Sum": sp.Sum,
     "legendre": sp.legendre, "chebyshevt": sp.chebyshevt, "chebyshevu": sp.chebyshevu,
     "Rational": sp.Rational,
@@ -185,12 +185,15 @@ class Target:
                 ys = self(xs)
             except (TypeError, ValueError) as exc:
                 raise TargetError(f"target '{self.text}' is not real-valued on [{a}, {b}]: {exc}") from None
+        fa, fb = float(a), float(b)
         bad = ~np.isfinite(ys)
         if bad.any():
             x0 = xs[np.argmax(bad)]
-            raise TargetError(f"target '{self.text}' is not finite on [{a:g}, {b:g}] (e.g. at x = {x0:.6g})")
+            raise TargetError(f"target '{self.text}' is not finite on [{fa:g}, {fb:g}] (e.g. at x = {float(x0):.6g})"
+                              + _removable_hint(self.expr, self.var, x0))
         for point in _singular_points(self.expr, self.var, a, b):
-            raise TargetError(f"target '{self.text}' has a pole or is undefined at x = {point} in [{a:g}, {b:g}]")
+            raise TargetError(f"target '{self.text}' has a pole or is undefined at x = {point} in "
+                              f"[{fa:g}, {fb:g}]" + _removable_hint(self.expr, self.var, point))
 
     def is_piecewise_polynomial(self) -> bool:
         """True when f* is a polynomial or a ``Piecewise`` of polynomials in its variable."""
@@ -235,6 +238,19 @@ def _singular_points(expr, var, a, b):
     except Exception:  # the sampled screen and the certificate still apply
         return []
     return points
+
+
+def _removable_hint(expr, var, point) -> str:
+    """A hint when f* has a finite limit at ``point`` (a removable singularity such as sin(x)/x at 0):
+    the target must be the continuous function itself, so the user is told to write its extension."""
+    try:
+        p = sp.nsimplify(point, rational=True) if isinstance(point, float) else point
+        lim = sp.limit(expr, var, p)
+    except Exception:  # noqa: BLE001 - no hint is better than a wrong one
+        return ""
+    if lim.is_finite and lim.is_real:
+        return f"; its limit there is {lim}: write the continuous extension instead (e.g. sinc(x) for sin(x)/x)"
+    return ""
 
 
 def _lambdify(expr, var):

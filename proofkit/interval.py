@@ -330,7 +330,8 @@ class Switch:
 # unary functions that arb encloses directly on any ball (NaN outside their real domain)
 _SMOOTH_ARB = {sp.sin: "sin", sp.cos: "cos", sp.tan: "tan", sp.cot: "cot", sp.sec: "sec", sp.csc: "csc",
                sp.sinh: "sinh", sp.cosh: "cosh", sp.tanh: "tanh", sp.atan: "atan", sp.asinh: "asinh",
-               sp.atanh: "atanh", sp.erf: "erf", sp.erfc: "erfc", sp.exp: "exp", sp.log: "log"}
+               sp.atanh: "atanh", sp.erf: "erf", sp.erfc: "erfc", sp.exp: "exp", sp.log: "log",
+               sp.sinc: "sinc"}
 _UNARY_ARB = {**_SMOOTH_ARB, sp.asin: "asin", sp.acos: "acos", sp.acosh: "acosh"}
 
 
@@ -527,7 +528,53 @@ class _Compiler:
                     s = sw.status(c)
                     return s == 1 or (s == 0 and c.lo == c.hi)
                 return prove
-        return None
+            return None
+        return self._zero_end_prover(base)
+
+    def _zero_end_prover(self, g):
+        r"""Non-negativity of a non-polynomial g next to its exact rational zeros (e.g. sin(pi x) at 0, 1).
+
+        sympy's ``solveset`` proposes zeros of g in [a, b]; each rational one is kept only if g(z)
+        simplifies to exactly 0. On [lo, hi] with g(hi) = 0 and g' <= 0 on [lo, hi] (ball enclosure),
+        :math:`g(x)=-\int_x^{hi}g'\ge0`; symmetrically at lo with g' >= 0; at the zero itself g = 0. Nothing
+        else is claimed (the zero set need not be complete: only found zeros are used, each proved), so the
+        predicate is sound; elsewhere the caller's own enclosure must show g >= 0. The zeros become split
+        points, so bisection isolates them. Returns None when sympy finds no such zero."""
+        var = self.var
+        a, b = self.domain
+        if sp.count_ops(g) > 40:  # solveset can be slow on large expressions; such targets keep NaN
+            return None
+        try:
+            sol = sp.solveset(g, var, sp.Interval(sp.Rational(a.numerator, a.denominator),
+                                                  sp.Rational(b.numerator, b.denominator)))
+        except Exception:  # noqa: BLE001 - sympy could not solve: no zeros to use
+            return None
+        if not isinstance(sol, sp.FiniteSet):
+            return None
+        zeros = set()
+        for z in sol:
+            if z.is_Rational and sp.simplify(g.subs(var, z)) == 0:
+                zeros.add(_fraction(z))
+        if not zeros:
+            return None
+        try:
+            fd = self.compile(sp.diff(g, var))
+        except _Unsupported:
+            return None
+        sw = self.switch(g, kind="clamp")
+        sw.zeros_rational = sorted(set(sw.zeros_rational) | zeros)
+
+        def prove(c):
+            if c.lo == c.hi:
+                return c.lo in zeros
+            if c.hi in zeros or c.lo in zeros:
+                D = fd(_Ctx(ball(c.lo, c.hi), c.lo, c.hi))
+                if c.hi in zeros and D <= 0:
+                    return True
+                if c.lo in zeros and D >= 0:
+                    return True
+            return False
+        return prove
 
     def _clamped_unary(self, expr, name, lo, hi, deriv):
         arg = expr.args[0]

@@ -258,6 +258,8 @@ def test_exact_mode_request_and_refusal():
     ("sign(x - 1/3)", (0.0, 1.0), "discontinuous"),
     ("Piecewise((0, x**2 < 1/2), (1, True))", (0.0, 1.0), "discontinuous"),   # jump at 1/sqrt(2)
     ("Piecewise((sin(x), sin(10*x) < 0), (1 + sin(x), True))", (0.0, 1.0), "discontinuous"),
+    ("sqrt(sin(2*pi*x))", (0.0, 1.0), "not finite"),  # zeros 0, 1/2, 1 proved, but negative on (1/2, 1)
+    ("sqrt(sin(pi*x))", (0.0, 1.5), "not finite"),    # negative on (1, 3/2]
 ])
 def test_non_finite_and_discontinuous_targets_are_rejected(text, domain, match):
     net = random_net(5, domain)
@@ -271,6 +273,17 @@ def test_non_finite_and_discontinuous_targets_are_rejected(text, domain, match):
                                   "Piecewise((x, x < 1/2), (1 - x, True))", "x*sin(1/(x + 1))"])
 def test_continuous_targets_pass_the_check(text):
     check_target(text, (0.0, 1.0))
+
+
+@pytest.mark.parametrize("text,domain", [("sqrt(sin(pi*x))", (0.0, 1.0)), ("x*sqrt(-sin(pi*x))", (-1.0, 0.0)),
+                                         ("sinc(5*x - 2)", (-1.0, 1.0)), ("sinc(x)**2", (-3.0, 3.0))])
+def test_square_roots_of_functions_vanishing_at_the_ends_and_sinc(text, domain):
+    """A non-polynomial radicand that vanishes exactly at the domain's ends (sqrt(sin(pi x)) on [0, 1]:
+    g(1) = 0 exactly and g' < 0 next to 1) and sinc's removable point are certified, soundly."""
+    check_target(text, domain)
+    net = random_net(40, domain)
+    cert = certify(net, text, domain=domain)
+    assert_sound(cert, parse_target(text), net, domain)
 
 
 def test_bad_arguments():
@@ -364,6 +377,7 @@ def test_sub_domain_and_leaky_relu():
 
 # ------------------------------------------------------------------------------------------ the evaluator
 @pytest.mark.parametrize("text,domain", KINKS + [("2**x + x**x", (0.5, 1.0)), ("sqrt(2)*x + log(3)", (0.0, 1.0)),
+                                                 ("sqrt(sin(pi*x))", (0.0, 1.0)), ("sinc(3*x)", (-1.0, 1.0)),
                                                  ("cosh(x) - acos(x/2) + erfc(x)", (-1.0, 1.0))])
 def test_ball_enclosures_contain_sampled_values(text, domain):
     t = parse_target(text)

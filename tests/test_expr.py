@@ -1,5 +1,6 @@
 """Safe parsing of targets (proofkit.expr)."""
 import os
+from fractions import Fraction as F
 
 import numpy as np
 import pytest
@@ -84,6 +85,13 @@ def test_not_finite_on_domain():
     with pytest.raises(TargetError):
         parse_target("log(x)").check_finite((0, 1))
     parse_target("1/x").check_finite((1, 2))  # fine away from 0
+    with pytest.raises(TargetError, match=r"limit there is 1: .*sinc\(x\)") as info:
+        parse_target("sin(x)/x").check_finite((-1, 1))  # removable: the user is told what to write
+    assert "\n" not in str(info.value)
+    with pytest.raises(TargetError) as info:
+        parse_target("1/x").check_finite((F(-1), F(1)))  # Fraction ends (the CLI's) format as numbers
+    assert "limit" not in str(info.value) and "[-1, 1]" in str(info.value)
+    parse_target("sinc(x)").check_finite((-1, 1))
 
 
 def test_piecewise_classification():
