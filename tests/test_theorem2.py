@@ -4,9 +4,9 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from proofkit.blocks import anchored_ramp_block, assemble
+from proofkit.blocks import PairAssignment, anchored_ramp_block, assemble
 from proofkit.construct.budget import ConstructionError
-from proofkit.construct.theorem2 import (PairAssignment, construct_theorem2, ramp_order_for,
+from proofkit.construct.theorem2 import (construct_theorem2, ramp_order_for,
                                          stacked_ramp_height)
 from proofkit.errors import ProofkitError
 from proofkit.expr import parse_target

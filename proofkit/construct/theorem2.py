@@ -64,87 +64,18 @@ from fractions import Fraction
 
 import numpy as np
 
+from ..blocks import PairAssignment
 from ..pool import equidistant_pool
 from ..network import PermNetwork
 from .budget import BudgetTerm, ConstructionError, ErrorBudget, WidthLimitError
 from .lemma1 import as_fraction, piecewise_constant_approximation
 from .theorem1 import Construction
 
-__all__ = ["construct_theorem2", "Theorem2Construction", "PairAssignment", "stacked_ramp_height",
+__all__ = ["construct_theorem2", "Theorem2Construction", "stacked_ramp_height",
            "ramp_order_for", "theorem2_width_estimate"]
 
 DEFAULT_RHO = 0.9
 MAX_PAIRS = 4_000_000
-
-
-# ---------------------------------------------------------------------------- vectorised assignment
-class PairAssignment:
-    r"""Vectorised block writer: pair k receives the signed pool values :math:`p_k=s\cdot v_j`,
-    :math:`q_k=s'\cdot v_{j'}` stored as (sign, value index) arrays; pool index of :math:`(+1,j)` is j,
-    of :math:`(-1,j)` is n+j (the theory layout of :func:`proofkit.pool.first_layer`).
-
-    This is the numpy form of :class:`proofkit.blocks.Ref` assignments and :func:`proofkit.blocks.assemble`
-    (which would build one Python dict entry per pair: too slow at n ~ 10^6). It belongs in blocks.py.
-    """
-
-    def __init__(self, n: int):
-        self.n = int(n)
-        self.p_sign = np.zeros(self.n, np.int8)
-        self.p_idx = np.full(self.n, -1, np.int64)
-        self.q_sign = np.zeros(self.n, np.int8)
-        self.q_idx = np.full(self.n, -1, np.int64)
-
-    def put(self, k, p_sign, p_idx, q_sign, q_idx):
-        """Assign pairs k (arrays broadcast together); raises ValueError if a pair is assigned twice."""
-        k = np.asarray(k, np.int64).ravel()
-        shape = k.shape
-        if len(k) == 0:
-            return
-        if (k < 0).any() or (k >= self.n).any():
-            raise ValueError("pair index out of range")
-        if (self.p_idx[k] >= 0).any() or len(np.unique(k)) != len(k):
-            raise ValueError("a pair is assigned twice: blocks overlap")
-        b = lambda v, dt: np.broadcast_to(np.asarray(v, dt), shape).ravel() if np.ndim(v) == 0 else \
-            np.asarray(v, dt).ravel()  # noqa: E731
-        self.p_sign[k], self.p_idx[k] = b(p_sign, np.int8), b(p_idx, np.int64)
-        self.q_sign[k], self.q_idx[k] = b(q_sign, np.int8), b(q_idx, np.int64)
-
-    @property
-    def free(self) -> np.ndarray:
-        """Indices of pairs not assigned yet."""
-        return np.flatnonzero(self.p_idx < 0)
-
-    def anchored_ramps(self, k1, k2, k3, k4, sign):
-        r"""Anchored ramp blocks on pairs (k1<k2<k3<k4), values of their own biases (value index = pair
-        index): :math:`p=(-c_2,c_4,c_1,-c_3)`, :math:`q=(c_2,-c_1,-c_4,c_3)`, times ``sign``."""
-        s = np.asarray(sign, np.int64)
-        self.put(k1, -s, k2, s, k2)
-        self.put(k2, s, k4, -s, k1)
-        self.put(k3, s, k1, -s, k4)
-        self.put(k4, -s, k3, s, k3)
-
-    def transposed_couples(self, u, w, m, equal_signs: bool, vu=None, vw=None):
-        r"""Couples of pairs (u, w) in linear mode with swapped values: :math:`u\mapsto m\,v_w`,
-        :math:`w\mapsto \pm m\,v_u` (+ for ``equal_signs``). Value indices default to the pair indices
-        (equidistant pool); contribution :math:`m v_w(x-b_u)\pm m v_u(x-b_w)`."""
-        m = np.asarray(m, np.int64)
-        vu = u if vu is None else vu
-        vw = w if vw is None else vw
-        mw = m if equal_signs else -m
-        self.put(u, m, vw, -m, vw)
-        self.put(w, mw, vu, -mw, vu)
-
-    def permutation(self) -> np.ndarray:
-        """The length-2n permutation (unit j gets p_j, unit n+j gets q_j); checks that it is a bijection."""
-        if (self.p_idx < 0).any():
-            raise ValueError(f"pair {int(np.flatnonzero(self.p_idx < 0)[0])} is not assigned")
-        n = self.n
-        perm = np.empty(2 * n, np.int64)
-        perm[:n] = np.where(self.p_sign > 0, self.p_idx, n + self.p_idx)
-        perm[n:] = np.where(self.q_sign > 0, self.q_idx, n + self.q_idx)
-        if (np.bincount(perm, minlength=2 * n) != 1).any():
-            raise ValueError("a pool value is used twice: blocks overlap")
-        return perm
 
 
 # ---------------------------------------------------------------------------- the mathematics

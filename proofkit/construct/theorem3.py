@@ -56,6 +56,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from ..blocks import PairAssignment
 from ..errors import ProofkitError
 from ..network import PermNetwork
 from ..pool import pairwise_random_pool
@@ -63,7 +64,6 @@ from ..probability import ProbabilityError, gap_count_needed, smallest_n_coverag
 from .budget import BudgetTerm, ConstructionError, ErrorBudget
 from .lemma1 import as_fraction, sample_target, target_evaluator
 from .theorem1 import Construction
-from .theorem2 import PairAssignment
 
 __all__ = ["construct_theorem3", "Theorem3Construction", "Theorem3Error", "DrawTooSmallError", "plan_theorem3", "Theorem3Plan",
            "height_range", "R_BIAS", "R_VALUE"]
