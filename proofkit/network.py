@@ -30,7 +30,7 @@ from ._io import atomic_write_json as _atomic_write_json
 from .pool import Pool, first_layer
 from .pwl import PiecewiseLinear, relu_sum
 
-__all__ = ["PermNetwork", "NetworkFileError", "PermutationCheck", "FORMAT", "parse_activation"]
+__all__ = ["PermNetwork", "NetworkFileError", "PermutationCheck", "FORMAT", "parse_activation", "read_network_json"]
 
 FORMAT = "proofkit.permnet/1"
 
@@ -333,17 +333,25 @@ class PermNetwork:
     @classmethod
     def load(cls, path) -> "PermNetwork":
         """Read and validate a network file; any defect raises NetworkFileError with a one-line message."""
-        try:
-            with open(path, encoding="utf-8") as fh:
-                data = json.load(fh, parse_constant=_reject_constant)
-        except FileNotFoundError:
-            raise NetworkFileError(f"file: {path} does not exist") from None
-        except json.JSONDecodeError as exc:
-            raise NetworkFileError(f"file: {path} is not valid JSON (truncated?): {exc.msg} at line "
-                                   f"{exc.lineno}") from None
-        except (UnicodeDecodeError, IsADirectoryError) as exc:
-            raise NetworkFileError(f"file: cannot read {path}: {exc}") from None
-        return cls.from_dict(data)
+        return cls.from_dict(read_network_json(path))
+
+
+def read_network_json(path) -> dict:
+    """The JSON object of a network file (any format); unreadable files raise a one-line NetworkFileError.
+    NaN/Infinity literals are refused."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh, parse_constant=_reject_constant)
+    except FileNotFoundError:
+        raise NetworkFileError(f"file: {path} does not exist") from None
+    except json.JSONDecodeError as exc:
+        raise NetworkFileError(f"file: {path} is not valid JSON (truncated?): {exc.msg} at line "
+                               f"{exc.lineno}") from None
+    except (UnicodeDecodeError, IsADirectoryError) as exc:
+        raise NetworkFileError(f"file: cannot read {path}: {exc}") from None
+    if not isinstance(data, dict):
+        raise NetworkFileError("file: top level must be a JSON object")
+    return data
 
 
 def _describe(extra, missing, index=None):

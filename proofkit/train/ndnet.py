@@ -5,7 +5,8 @@ r"""Permutation networks on 2-D and 3-D inputs (the paper's "2-8n-1-1" and "3-26
 with fixed directions :math:`u_g` (8 in 2-D, 26 in 3-D). :class:`proofkit.network.PermNetwork` is 1-D only,
 so this small record is the trainer's output for dim > 1: it evaluates itself with a dense numpy product
 (independent of the training kernels, which the tests compare against it), checks its permutation
-bitwise and saves as JSON (format ``proofkit.permnet-nd/1``).
+bitwise and saves and loads JSON (format ``proofkit.permnet-nd/1``; ``proofkit verify`` reads it: the
+permutation is checked, the error is only sampled, since proofkit certifies 1-D networks only).
 """
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._io import atomic_write_json
-from ..network import parse_activation
+from ..network import (NetworkFileError, _float_list, _int_list, _is_number, parse_activation,
+                       read_network_json)
 
 __all__ = ["NDPermNetwork", "ND_FORMAT"]
 
@@ -36,6 +38,7 @@ class NDPermNetwork:
     domain: tuple = (-1.0, 1.0)
     activation: str = "relu"
     provenance: dict = field(default_factory=dict)
+    stored_coefficients: np.ndarray | None = None  # the file's "coefficients", checked against pool[perm]
 
     @property
     def coefficients(self) -> np.ndarray:
@@ -59,9 +62,66 @@ class NDPermNetwork:
         return out
 
     def check_permutation(self) -> bool:
-        """True when the permutation is a bijection (so the coefficients are the pool's values, bitwise)."""
+        """True when the permutation is a bijection (so the coefficients are the pool's values, bitwise)
+        and, for a loaded file, its stored coefficients are pool[permutation] bit for bit."""
         perm = np.asarray(self.permutation)
-        return bool(np.array_equal(np.sort(perm), np.arange(len(self.pool))))
+        if not np.array_equal(np.sort(perm), np.arange(len(self.pool))):
+            return False
+        if self.stored_coefficients is not None:
+            stored = np.asarray(self.stored_coefficients, np.float64).view(np.int64)
+            return bool(np.array_equal(stored, self.coefficients.astype(np.float64).view(np.int64)))
+        return True
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "NDPermNetwork":
+        """Build from a ``proofkit.permnet-nd/1`` dictionary, validating every field (NetworkFileError,
+        one line naming the field)."""
+        if not isinstance(d, dict):
+            raise NetworkFileError("file: top level must be a JSON object")
+        if d.get("format") != ND_FORMAT:
+            raise NetworkFileError(f"format: expected '{ND_FORMAT}', got {d.get('format')!r}")
+        for key in ("domain", "directions", "unit_dir", "biases", "pool", "permutation"):
+            if key not in d:
+                raise NetworkFileError(f"{key}: missing")
+        dirs = d["directions"]
+        if not (isinstance(dirs, list) and dirs and all(isinstance(r, list) for r in dirs)
+                and len({len(r) for r in dirs}) == 1 and len(dirs[0]) in (2, 3)
+                and all(_is_number(v) and np.isfinite(v) for r in dirs for v in r)):
+            raise NetworkFileError("directions: must be a non-empty list of rows of 2 or 3 finite numbers")
+        directions = np.array(dirs, dtype=np.float64)
+        unit_dir = _int_list(d, "unit_dir")
+        H = len(unit_dir)
+        if H == 0 or unit_dir.min() < 0 or unit_dir.max() >= len(directions):
+            raise NetworkFileError(f"unit_dir: must be {len(directions)} direction indices, one per unit")
+        biases, pool, perm = _float_list(d, "biases"), _float_list(d, "pool"), _int_list(d, "permutation")
+        coeffs = _float_list(d, "coefficients") if "coefficients" in d else None
+        for name, arr in (("biases", biases), ("pool", pool), ("permutation", perm), ("coefficients", coeffs)):
+            if arr is not None and len(arr) != H:
+                raise NetworkFileError(f"{name}: length {len(arr)} differs from unit_dir ({H})")
+        if perm.min() < 0 or perm.max() >= H:
+            raise NetworkFileError(f"permutation: index out of range 0..{H - 1}")
+        dom = d["domain"]
+        if not (isinstance(dom, list) and len(dom) == 2 and all(_is_number(v) for v in dom) and dom[0] < dom[1]):
+            raise NetworkFileError("domain: must be a list [a, b] of two numbers with a < b")
+        scale, shift = d.get("scale", 1.0), d.get("shift", 0.0)
+        for name, v in (("scale", scale), ("shift", shift)):
+            if not _is_number(v) or not np.isfinite(v):
+                raise NetworkFileError(f"{name}: must be a finite number")
+        activation = d.get("activation", "relu")
+        try:
+            parse_activation(activation)
+        except Exception as exc:  # noqa: BLE001 - any parse failure is a file defect
+            raise NetworkFileError(f"activation: {exc}") from None
+        prov = d.get("provenance", {})
+        if not isinstance(prov, dict):
+            raise NetworkFileError("provenance: must be an object")
+        return cls(directions, unit_dir, biases, pool, perm, float(scale), float(shift),
+                   (float(dom[0]), float(dom[1])), activation, prov, coeffs)
+
+    @classmethod
+    def load(cls, path) -> "NDPermNetwork":
+        """Read and validate a ``proofkit.permnet-nd/1`` file (NetworkFileError on any defect)."""
+        return cls.from_dict(read_network_json(path))
 
     def to_dict(self) -> dict:
         """JSON-ready dictionary (floats round-trip through repr)."""
