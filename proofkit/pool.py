@@ -29,7 +29,7 @@ import numpy as np
 from .errors import ProofkitError
 
 __all__ = ["Pool", "equidistant_pool", "pairwise_random_pool", "experiment_pool", "first_layer",
-           "INITIALISATIONS", "LAYOUTS", "PoolError"]
+           "INITIALISATIONS", "LAYOUTS", "PoolError", "experiment_pool_nd", "ND_BIAS_RANGE", "ND_INITS"]
 
 LAYOUTS = ("theory", "authors")
 
@@ -196,6 +196,40 @@ def experiment_pool(name: str, n: int, seed: int = 0) -> Pool:
     # Experimental pools are float64 (numpy's linspace is not the correctly rounded rational grid);
     # their float values are still exact dyadic rationals, which is what certification uses.
     return Pool(key, biases, values, (-1.0, 1.0), seed, None, None, desc)
+
+
+ND_BIAS_RANGE = 1.75  # 2-D/3-D biases span [-1.75, 1.75] (the authors' "merge=0.75")
+ND_INITS = ("equidistant", "pairwise", "random")
+
+
+def experiment_pool_nd(init: str, n: int, n_directions: int, seed: int = 0):
+    r"""Biases and coefficient values of the 2-D/3-D experiments (PAPER.md §5.3–5.4), for D = ``n_directions``
+    fixed directions with n units each (H = Dn).
+
+    ``equidistant`` (the paper's): biases linspace(-1.75, 1.75, n), the same for every direction, and the
+    values linspace(-1, 1, Dn) shuffled. ``random``: biases U[-1.75, 1.75]^n shared by the directions,
+    values U[-1, 1]^{Dn}. ``pairwise``: same biases, values (h, -h) with h ~ U[-1, 1]^{Dn/2} (D even).
+    Returns (biases (H,), values (H,)) as float64, biases tiled direction by direction. numpy PCG64 streams
+    from ``seed`` (not the authors' torch streams).
+    """
+    n = _check_n(n)
+    if init not in ND_INITS:
+        raise PoolError(f"unknown 2-D/3-D initialisation '{init}'; valid: {', '.join(ND_INITS)}")
+    D = int(n_directions)
+    if D < 1 or (init == "pairwise" and D % 2):
+        raise PoolError(f"n_directions must be positive (even for pairwise), got {n_directions!r}")
+    rng = np.random.default_rng(_check_seed(seed))
+    if init == "equidistant":
+        b = np.linspace(-ND_BIAS_RANGE, ND_BIAS_RANGE, n)
+        w = rng.permutation(np.linspace(-1.0, 1.0, D * n))
+    else:
+        b = rng.uniform(-ND_BIAS_RANGE, ND_BIAS_RANGE, n)
+        if init == "random":
+            w = rng.uniform(-1.0, 1.0, D * n)
+        else:
+            h = rng.uniform(-1.0, 1.0, D * n // 2)
+            w = np.concatenate([h, -h])
+    return np.tile(b, D), w
 
 
 def first_layer(pool: Pool, layout: str = "theory"):

@@ -69,3 +69,23 @@ def test_first_layer_layouts():
 def test_bad_pool_input(call, fragment):
     with pytest.raises(PoolError, match=fragment):
         call()
+
+
+def test_experiment_pool_nd():
+    from proofkit.pool import ND_BIAS_RANGE, experiment_pool_nd
+
+    b, w = experiment_pool_nd("equidistant", 5, 8, seed=3)
+    assert len(b) == len(w) == 40
+    np.testing.assert_array_equal(b[:5], np.linspace(-ND_BIAS_RANGE, ND_BIAS_RANGE, 5))
+    np.testing.assert_array_equal(b, np.tile(b[:5], 8))          # the same biases for every direction
+    np.testing.assert_array_equal(np.sort(w), np.linspace(-1, 1, 40))  # a shuffled equidistant pool
+    b2, w2 = experiment_pool_nd("pairwise", 5, 26, seed=3)
+    np.testing.assert_array_equal(w2[:65], -w2[65:])
+    assert np.abs(b2).max() <= ND_BIAS_RANGE and np.abs(w2).max() <= 1
+    b3, w3 = experiment_pool_nd("random", 5, 8, seed=3)
+    assert np.array_equal(b3, experiment_pool_nd("random", 5, 8, seed=3)[0])   # deterministic in the seed
+    assert not np.array_equal(w3, experiment_pool_nd("random", 5, 8, seed=4)[1])
+    with pytest.raises(PoolError, match="valid: equidistant, pairwise, random"):
+        experiment_pool_nd("xavier", 5, 8)
+    with pytest.raises(PoolError):
+        experiment_pool_nd("pairwise", 5, 7)

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from proofkit.train import TrainConfig, run
-from proofkit.train.problem import ND_BIAS_RANGE, build_problem, directions
+from proofkit.pool import ND_BIAS_RANGE
+from proofkit.train.problem import build_problem, directions
 
 
 def test_3d_directions_are_the_26_sign_vectors_over_sqrt3():

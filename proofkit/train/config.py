@@ -14,15 +14,13 @@ from dataclasses import asdict, dataclass, field, replace
 
 from ..errors import ProofkitError
 from ..network import NetworkFileError, parse_activation
-from ..pool import INITIALISATIONS, LAYOUTS
+from ..pool import INITIALISATIONS, LAYOUTS, ND_INITS
 
 __all__ = ["TrainConfig", "TrainResult", "TrainError", "METHODS", "ND_INITS", "normalise_activation",
            "normalise_init"]
 
 #: optimisers: LaPerm (the paper's) and the permutation-search methods of :mod:`proofkit.train.search`
 METHODS = ("laperm", "rankfit", "swap", "anneal")
-#: initialisations available for 2-D and 3-D inputs (PAPER.md §5.3: the paper uses only "equidistant")
-ND_INITS = ("equidistant", "pairwise", "random")
 _INIT_ALIASES = {"random1": "pairwise", "random2": "random"}
 
 

@@ -29,7 +29,8 @@ are untouched. On [-1, 1] nothing changes (c' = c bit for bit).
 "unshuffled", so position i starts with value -1 + 2i/(2n-1)).
 
 For 2-D/3-D the inits are ``equidistant`` (the paper's), ``random`` (biases U[-1.75,1.75]^n shared by the
-directions, W ~ U[-1,1]^{Dn}) and ``pairwise`` (same biases, W = (c, -c), c ~ U[-1,1]^{Dn/2}).
+directions, W ~ U[-1,1]^{Dn}) and ``pairwise`` (same biases, W = (c, -c), c ~ U[-1,1]^{Dn/2}); the pools
+are made by :func:`proofkit.pool.experiment_pool_nd`.
 Random draws use numpy's PCG64 (not the authors' torch streams).
 """
 from __future__ import annotations
@@ -41,12 +42,11 @@ import numpy as np
 import sympy as sp
 
 from ..expr import parse_expression, parse_target
-from ..pool import experiment_pool, first_layer
+from ..pool import experiment_pool, experiment_pool_nd, first_layer
 from .config import TrainConfig, TrainError
 
-__all__ = ["Problem", "build_problem", "directions", "target_function", "ND_BIAS_RANGE"]
+__all__ = ["Problem", "build_problem", "directions", "target_function"]
 
-ND_BIAS_RANGE = 1.75  # 2-D/3-D biases span [-1.75, 1.75] (the authors' "merge=0.75")
 _VARS = ("x", "y", "z")
 
 #: Revision of each problem's definition (directions, biases, pool, data). Bump the entry of a dimension
@@ -126,22 +126,6 @@ class Problem:
         return self.half * self.c - usum * self.mid
 
 
-def _nd_pool(cfg: TrainConfig, D: int):
-    n = cfg.n
-    rng = np.random.default_rng(cfg.seed)
-    if cfg.init == "equidistant":
-        b = np.linspace(-ND_BIAS_RANGE, ND_BIAS_RANGE, n)
-        w = rng.permutation(np.linspace(-1.0, 1.0, D * n))
-    else:
-        b = rng.uniform(-ND_BIAS_RANGE, ND_BIAS_RANGE, n)
-        if cfg.init == "random":
-            w = rng.uniform(-1.0, 1.0, D * n)
-        else:  # pairwise; D is even (8, 26)
-            h = rng.uniform(-1.0, 1.0, D * n // 2)
-            w = np.concatenate([h, -h])
-    return np.tile(b, D), w
-
-
 def build_problem(cfg: TrainConfig) -> Problem:
     """The first layer, the pool and the data of a configuration (deterministic in its seeds).
 
@@ -163,7 +147,7 @@ def build_problem(cfg: TrainConfig) -> Problem:
         pool = np.array(pool_obj.values, dtype=np.float64)
         c = np.array(c, dtype=np.float64)
     else:
-        c, pool = _nd_pool(cfg, D)
+        c, pool = experiment_pool_nd(cfg.init, cfg.n, D, cfg.seed)
         unit_dir = np.repeat(np.arange(D, dtype=np.int64), cfg.n)
     if cfg.sorted_pool:  # initial positions in ascending order (Fig. 6); the multiset is unchanged
         pool = np.sort(pool, kind="stable")
