@@ -308,22 +308,10 @@ class PermNetwork:
                 raise NetworkFileError(f"{name}: length {len(arr)} differs from weights ({H})")
         if any(not (0 <= p < H) for p in perm):
             raise NetworkFileError(f"permutation: index out of range 0..{H - 1}")
-        dom = d["domain"]
-        if not (isinstance(dom, list) and len(dom) == 2 and all(_is_number(v) for v in dom)):
-            raise NetworkFileError("domain: must be a list [a, b] of two numbers")
-        scale, shift = d.get("scale", 1.0), d.get("shift", 0.0)
-        for name, v in (("scale", scale), ("shift", shift)):
-            if not _is_number(v) or not math.isfinite(v):
-                raise NetworkFileError(f"{name}: must be a finite number")
-        activation = d.get("activation", "relu")
-        if not isinstance(activation, str):
-            raise NetworkFileError("activation: must be a string")
+        dom, scale, shift, activation, prov = _header_fields(d)
         exact = None
         if d.get("exact") is not None:
             exact = _parse_exact(d["exact"], H)
-        prov = d.get("provenance", {})
-        if not isinstance(prov, dict):
-            raise NetworkFileError("provenance: must be an object")
         return cls(w, biases, pool, perm, scale, shift, tuple(dom), activation, exact, prov, coeffs)
 
     def save(self, path) -> None:
@@ -364,6 +352,25 @@ def _describe(extra, missing, index=None):
     if not parts and index is not None:
         parts.append(f"coefficients[{index}] differs from pool[permutation[{index}]]")
     return "coefficients are not a permutation of the pool: " + "; ".join(parts)
+
+
+def _header_fields(d):
+    """The fields every network format shares, validated: domain [a, b] (a < b), scale, shift (finite
+    numbers, default 1 and 0), activation (a string, default "relu"), provenance (an object)."""
+    dom = d["domain"]
+    if not (isinstance(dom, list) and len(dom) == 2 and all(_is_number(v) for v in dom)):
+        raise NetworkFileError("domain: must be a list [a, b] of two numbers")
+    scale, shift = d.get("scale", 1.0), d.get("shift", 0.0)
+    for name, v in (("scale", scale), ("shift", shift)):
+        if not _is_number(v) or not math.isfinite(v):
+            raise NetworkFileError(f"{name}: must be a finite number")
+    activation = d.get("activation", "relu")
+    if not isinstance(activation, str):
+        raise NetworkFileError("activation: must be a string")
+    prov = d.get("provenance", {})
+    if not isinstance(prov, dict):
+        raise NetworkFileError("provenance: must be an object")
+    return dom, scale, shift, activation, prov
 
 
 def _reject_constant(name):

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._io import atomic_write_json
-from ..network import (NetworkFileError, _float_list, _int_list, _is_number, parse_activation,
+from ..network import (NetworkFileError, _float_list, _int_list, _header_fields, _is_number, parse_activation,
                        read_network_json)
 
 __all__ = ["NDPermNetwork", "ND_FORMAT"]
@@ -100,21 +100,13 @@ class NDPermNetwork:
                 raise NetworkFileError(f"{name}: length {len(arr)} differs from unit_dir ({H})")
         if perm.min() < 0 or perm.max() >= H:
             raise NetworkFileError(f"permutation: index out of range 0..{H - 1}")
-        dom = d["domain"]
-        if not (isinstance(dom, list) and len(dom) == 2 and all(_is_number(v) for v in dom) and dom[0] < dom[1]):
-            raise NetworkFileError("domain: must be a list [a, b] of two numbers with a < b")
-        scale, shift = d.get("scale", 1.0), d.get("shift", 0.0)
-        for name, v in (("scale", scale), ("shift", shift)):
-            if not _is_number(v) or not np.isfinite(v):
-                raise NetworkFileError(f"{name}: must be a finite number")
-        activation = d.get("activation", "relu")
+        dom, scale, shift, activation, prov = _header_fields(d)
+        if not dom[0] < dom[1]:
+            raise NetworkFileError("domain: must satisfy a < b")
         try:
             parse_activation(activation)
         except Exception as exc:  # noqa: BLE001 - any parse failure is a file defect
             raise NetworkFileError(f"activation: {exc}") from None
-        prov = d.get("provenance", {})
-        if not isinstance(prov, dict):
-            raise NetworkFileError("provenance: must be an object")
         return cls(directions, unit_dir, biases, pool, perm, float(scale), float(shift),
                    (float(dom[0]), float(dom[1])), activation, prov, coeffs)
 
