@@ -261,20 +261,25 @@ def check_certificate(case: Case):
                                     f"{case.eps:.6g} ({cert.method}); budget: {budget_str(r.budget)}")
     assert cert.certified
     assert 0 <= cert.lower <= cert.upper
-    # the independent dense evaluation
-    net = r.net
-    a, b = case.rt.domain
-    knots = np.asarray(net.pl.knots, dtype=float)
-    special = np.asarray(case.rt.special_points, dtype=float)
-    x = np.unique(np.concatenate([np.linspace(a, b, DENSE_POINTS), knots, special]))
+    assert_dense_agreement(r.net, cert, case.rt, DENSE_POINTS, extra=np.asarray(r.net.pl.knots, dtype=float))
+
+
+def assert_dense_agreement(net, cert, rt, points: int, extra=()):
+    """The certificate against the independent dense O(Hm) evaluation on ``points`` equispaced points plus
+    ``extra`` and the target's special points: M <= U + A (A = float rounding allowance of the dense sum)
+    and U - M <= the certificate's own slack (rtol, plus the modulus and the network's Lipschitz constant
+    over half the grid step)."""
+    a, b = rt.domain
+    special = np.asarray(rt.special_points, dtype=float)
+    x = np.unique(np.concatenate([np.linspace(a, b, points), np.asarray(extra, dtype=float), special]))
     x = x[(x >= a) & (x <= b)]
-    fx = case.rt.target(x)
+    fx = rt.target(x)
     err = np.abs(fx - _dense(net, x))
     k = int(np.argmax(err))
     M = float(err[k])
     A = dense_rounding_allowance(net) + 2.0 ** -40 * (1 + float(np.abs(fx).max()))
-    h = (b - a) / (DENSE_POINTS - 1)
-    delta = float(case.rt.modulus(h / 2)) + network_lipschitz(net) * h / 2
+    h = (b - a) / (points - 1)
+    delta = float(rt.modulus(h / 2)) + network_lipschitz(net) * h / 2
     info = (f"U = {cert.upper!r} ({cert.method}), L = {cert.lower!r} at {cert.witness!r}; dense max M = {M!r} "
             f"at x = {x[k]!r}; allowance A = {A:.3g}, delta = {delta:.3g}; notes {cert.notes}")
     assert M <= cert.upper + A, "the dense evaluation exceeds the certified bound: " + info

@@ -52,7 +52,7 @@ from proofkit.construct.theorem3 import DrawTooSmallError, construct_theorem3, p
 from proofkit.network import PermNetwork
 from proofkit.pool import pairwise_random_pool
 
-from test_properties import RTOL, _bits, _dense, budget_str, dense_rounding_allowance, network_lipschitz
+from test_properties import _bits, assert_dense_agreement, budget_str
 
 EXAMPLES = max(5, settings.default.max_examples // 16)
 DENSE_POINTS = 2049
@@ -152,21 +152,7 @@ def check_certificate(theorem, case):
                                     f"{cert.upper:.6g} > eps = {case.eps:.6g} ({cert.method}, n = {n}); "
                                     f"budget: {budget_str(budget)}")
     assert 0 <= cert.lower <= cert.upper
-    a, b = case.rt.domain
-    x = np.unique(np.concatenate([np.linspace(a, b, DENSE_POINTS), np.asarray(case.rt.special_points, float)]))
-    x = x[(x >= a) & (x <= b)]
-    fx = case.rt.target(x)
-    err = np.abs(fx - _dense(net, x))
-    k = int(np.argmax(err))
-    M = float(err[k])
-    A = dense_rounding_allowance(net) + 2.0 ** -40 * (1 + float(np.abs(fx).max()))
-    h = (b - a) / (DENSE_POINTS - 1)
-    delta = float(case.rt.modulus(h / 2)) + network_lipschitz(net) * h / 2
-    info = (f"U = {cert.upper!r} ({cert.method}), L = {cert.lower!r}; dense max M = {M!r} at x = {x[k]!r}; "
-            f"A = {A:.3g}, delta = {delta:.3g}")
-    assert M <= cert.upper + A, "the dense evaluation exceeds the certified bound: " + info
-    slack = RTOL * (cert.upper + A) + (1 + RTOL) * (A + delta) + 2.0 ** -60 * (1 + cert.upper)
-    assert cert.upper - M <= slack, f"U is looser than the certificate's rtol allows (slack {slack:.3g}): " + info
+    assert_dense_agreement(net, cert, case.rt, DENSE_POINTS)
 
 
 def check_budget(theorem, case):
