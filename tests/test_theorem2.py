@@ -134,3 +134,15 @@ def test_bad_input(kwargs, word):
     with pytest.raises(ConstructionError) as exc:
         construct_theorem2(parse_target("sin(2*pi*x)"), **kwargs)
     assert isinstance(exc.value, ProofkitError) and word in str(exc.value)
+
+
+def test_grid_grows_until_the_budget_fits_and_stops_at_max_pairs():
+    # the constant 7/8 takes constant quads that leave few unit gaps: the slope term |S| d only falls
+    # below eps at n ~ 1930, past the old 8-attempt cap; the growth now ends at the budget or at max_pairs
+    from proofkit.construct.budget import WidthLimitError
+
+    f = parse_target("-129*x/112 - 31/112")
+    c = construct_theorem2(f, 0.4769112723214286, (-1.0, 1.0))
+    assert c.budget.total <= 0.4769112723214286 and c.params["n"] > 1482
+    with pytest.raises(WidthLimitError, match="max_pairs = 1500"):
+        construct_theorem2(f, 0.4769112723214286, (-1.0, 1.0), max_pairs=1500)
