@@ -34,7 +34,7 @@ import numpy as np
 from .errors import ProofkitError
 
 __all__ = ["BlockError", "Ref", "step_block", "step_height", "anchored_ramp_block", "constant_block", "linear_pair",
-           "sign_selection", "linear_reorganisation", "Reorganisation", "assemble", "pair_function", "PairAssignment"]
+           "sign_selection", "linear_reorganisation", "Reorganisation", "assemble", "pair_function", "PairAssignment", "sign_selection_largest_first"]
 
 
 class BlockError(ProofkitError):
@@ -140,6 +140,34 @@ def sign_selection(gaps):
         signs.append(m)
         total += m * g
     return signs, total
+
+
+def sign_selection_largest_first(gaps):
+    """Lemma 2 for integer gaps at scale (n ~ 10^6), vectorised: :func:`sign_selection` applied to the
+    gaps in decreasing order, so the final sum obeys the same bound |S| <= max g; the gaps equal to 1
+    (the bulk in Theorem 2) are done in closed form: first bring S to 0 with them, then alternate, which
+    leaves |S| <= 1 whenever there are at least |S| unit gaps. Returns (signs int64 array in the input
+    order, exact integer S = sum_t m_t g_t)."""
+    gaps = np.asarray(gaps, np.int64)
+    if (gaps < 0).any():
+        raise BlockError("gaps must be non-negative")
+    signs = np.ones(len(gaps), np.int64)
+    big = np.flatnonzero(gaps > 1)
+    S = 0
+    for t in big[np.argsort(-gaps[big], kind="stable")]:
+        m = -1 if S > 0 else 1
+        signs[t] = m
+        S += m * int(gaps[t])
+    ones = np.flatnonzero(gaps == 1)
+    first = min(abs(S), len(ones))  # bring S to 0 with unit gaps, then alternate
+    s0 = -1 if S > 0 else 1
+    signs[ones[:first]] = s0
+    S += s0 * first
+    rest = ones[first:]
+    alt = np.where(np.arange(len(rest)) % 2 == 0, 1, -1)
+    signs[rest] = alt
+    S += int(alt.sum())
+    return signs, S
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,24 @@ def test_sign_selection_bound():
         assert s == total
 
 
+def test_sign_selection_largest_first_bound():
+    from proofkit.blocks import BlockError, sign_selection_largest_first
+
+    rng = np.random.default_rng(1)
+    for _ in range(200):
+        big = rng.integers(0, 60, rng.integers(0, 12))
+        ones = np.ones(rng.integers(0, 80), np.int64)
+        gaps = rng.permutation(np.concatenate([big, ones, np.zeros(rng.integers(0, 3), np.int64)]))
+        signs, S = sign_selection_largest_first(gaps)
+        assert set(np.unique(signs)) <= {-1, 1} and len(signs) == len(gaps)
+        assert S == int(np.dot(signs, gaps))
+        assert abs(S) <= (gaps.max() if len(gaps) else 0)
+        if len(ones) >= (big.max() if len(big) else 0):
+            assert abs(S) <= 1  # enough unit gaps to cancel what the large ones leave
+    with pytest.raises(BlockError):
+        sign_selection_largest_first([3, -1])
+
+
 def test_linear_reorganisation_slope_and_zero_pair():
     b = equidistant_pool(21).exact_biases
     reo = linear_reorganisation(range(21), b)

@@ -64,7 +64,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..blocks import PairAssignment
+from ..blocks import PairAssignment, sign_selection_largest_first
 from ..pool import equidistant_pool
 from ..network import PermNetwork
 from .budget import BudgetTerm, ConstructionError, ErrorBudget, WidthLimitError
@@ -255,30 +255,6 @@ def _free_runs(free):
     return [(int(free[s]), int(e - s)) for s, e in zip(starts, ends)]
 
 
-def _greedy_signs(gaps):
-    """Lemma 2 on integer gaps, largest first: signs m_t and the exact total sum_t m_t g_t.
-    Gaps equal to 1 (the bulk) are handled in closed form."""
-    gaps = np.asarray(gaps, np.int64)
-    signs = np.ones(len(gaps), np.int64)
-    big = np.flatnonzero(gaps > 1)
-    S = 0
-    for t in big[np.argsort(-gaps[big], kind="stable")]:
-        m = -1 if S > 0 else 1
-        signs[t] = m
-        S += m * int(gaps[t])
-    ones = np.flatnonzero(gaps == 1)
-    c = len(ones)
-    first = min(abs(S), c)  # bring S to 0 with unit gaps, then alternate
-    s0 = -1 if S > 0 else 1
-    signs[ones[:first]] = s0
-    S += s0 * first
-    rest = ones[first:]
-    alt = np.where(np.arange(len(rest)) % 2 == 0, 1, -1)
-    signs[rest] = alt
-    S += int(alt.sum())
-    return signs, S
-
-
 # ---------------------------------------------------------------------------- the construction
 class Theorem2Construction(Construction):
     """Theorem 1's :class:`~proofkit.construct.theorem1.Construction`, reporting theorem "2"
@@ -418,7 +394,7 @@ def _build(target, t_eps, a, b, H_req, n_pairs, W, rho, samples, max_pairs, prov
     if len(free) % 2:
         raise ConstructionError("internal: odd number of unused pairs")  # n even, blocks even
     u, w = free[0::2], free[1::2]
-    msign, S = _greedy_signs(w - u)
+    msign, S = sign_selection_largest_first(w - u)
     asg.transposed_couples(u, w, msign, equal_signs=False)
     perm = asg.permutation()
 
