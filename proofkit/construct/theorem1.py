@@ -157,12 +157,17 @@ def slope_parity_ok(domain, n: int) -> bool:
     condition missed grids like n = 82 on [3/4, 5/4]: a regression found by the property tests.)
     """
     a, b = _domain(domain)
-    _, c0, q = pool_coordinates(a, b, n)
-    z = -c0 // q if (-c0) % q == 0 and 0 <= -c0 // q <= n - 1 else None
+    z = _zero_index(a, b, n)
     if n % 2 == 1 and z is None:
         return False
     coupled_index_sum = n * (n - 1) // 2 - (z if n % 2 == 1 else 0)
     return coupled_index_sum % 2 == 0
+
+
+def _zero_index(a: Fraction, b: Fraction, n: int):
+    """Index z with b_z = 0 on the n-point grid of [a, b] (c_i = c_0 + q i in pool coordinates), or None."""
+    _, c0, q = pool_coordinates(a, b, n)
+    return -c0 // q if (-c0) % q == 0 and 0 <= -c0 // q <= n - 1 else None
 
 
 def proof_refinement(gamma, domain, n_hat: int) -> int:
@@ -176,9 +181,7 @@ def proof_refinement(gamma, domain, n_hat: int) -> int:
     a, b = _domain(domain)
     L = max(2, math.ceil(2 * gamma))
     n = L * (n_hat - 1) + 1
-    _, c0, q = pool_coordinates(a, b, n)
-    zero_on_grid = (-c0) % q == 0 and 0 <= -c0 // q <= n - 1
-    if n % 2 == 1 and not zero_on_grid and (n_hat - 1) % 2 == 1:
+    if n % 2 == 1 and _zero_index(a, b, n) is None and (n_hat - 1) % 2 == 1:
         L += 1
     return L
 
@@ -725,8 +728,6 @@ class Construction:
         if include_network:
             d["network"] = self.net.to_dict()
         return d
-
-
 
 
 def _plan(target, eps, domain, n_hat=None, L=None, delta_h=None, *, lemma=None):
