@@ -98,6 +98,9 @@ def test_verify_reads_nd_files_and_never_certifies_them(nd_file, tmp_path, capsy
     assert f"{want:.6g}" in out
     assert main(["verify", str(path), "--eps", "100"]) == 1  # no certificate in 2-D, however loose eps
     assert "NOT CERTIFIED" in capsys.readouterr().out
+    assert main(["verify", str(path), "log(x) + y"]) == 2  # not finite where x <= 0: bad input, one line
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "not finite" in err, err
     d = json.loads(path.read_text())
     d["coefficients"][0], d["coefficients"][1] = d["coefficients"][1], d["coefficients"][0]
     if d["coefficients"][0] != d["coefficients"][1]:

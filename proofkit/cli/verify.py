@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..expr import TargetError
 from ..network import PermNetwork, read_network_json
 from ._common import fmt, info, positive, target
 
@@ -90,8 +91,7 @@ def _run_nd(args, data) -> int:
     with np.errstate(all="ignore"):
         err = np.abs(f(X) - net(X))
     if not np.all(np.isfinite(err)):
-        info(f"target      '{text}' is not finite on the grid")
-        return 2
+        raise TargetError(f"target '{text}' is not finite on the {m}^{net.dim} grid of [{a:g}, {b:g}]^{net.dim}")
     k = int(np.argmax(err))
     where = ", ".join(f"{v:.4g}" for v in X[k])
     info(f"error       sampled max |f - f_NN| = {err[k]:.6g} at ({where}) on a {m}^{net.dim} grid: a lower bound "
