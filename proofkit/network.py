@@ -355,8 +355,8 @@ def _describe(extra, missing, index=None):
 
 
 def _header_fields(d):
-    """The fields every network format shares, validated: domain [a, b] (a < b), scale, shift (finite
-    numbers, default 1 and 0), activation (a string, default "relu"), provenance (an object)."""
+    """The fields every network format shares, validated: domain [a, b] (two numbers), scale, shift
+    (finite numbers, default 1 and 0), activation (a string, default "relu"), provenance (an object)."""
     dom = d["domain"]
     if not (isinstance(dom, list) and len(dom) == 2 and all(_is_number(v) for v in dom)):
         raise NetworkFileError("domain: must be a list [a, b] of two numbers")

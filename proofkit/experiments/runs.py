@@ -4,9 +4,8 @@ A run configuration (the sweep's unit, hashed by :func:`proofkit.experiments.swe
 
 ``{"kind": "train", "engine": <proofkit version>, "train": <every field of TrainConfig>, "record": {...}}``
 
-plus ``"problem_revision"`` when the problem of that dimension has been revised
-(:data:`proofkit.train.problem.PROBLEM_REVISION` above 1), so runs of a changed problem are recomputed.
-
+(plus ``"problem_revision"`` when the problem of that dimension has been revised,
+:data:`proofkit.train.problem.PROBLEM_REVISION` above 1, so runs of a changed problem are recomputed),
 where ``train`` holds the TrainConfig fields the figure spec sets (every protocol field: target, domain,
 n, init, seed, k, relaxed_scale, epochs, batch, lr, decay, activation, layout, quirk, dim, data_seed, ...),
 validated and normalised by :class:`proofkit.train.TrainConfig` (so ``"Random 1"`` and ``"pairwise"`` are

@@ -92,7 +92,7 @@ class NDPermNetwork:
         unit_dir = _int_list(d, "unit_dir")
         H = len(unit_dir)
         if H == 0 or unit_dir.min() < 0 or unit_dir.max() >= len(directions):
-            raise NetworkFileError(f"unit_dir: must be {len(directions)} direction indices, one per unit")
+            raise NetworkFileError(f"unit_dir: must be one direction index in 0..{len(directions) - 1} per unit")
         biases, pool, perm = _float_list(d, "biases"), _float_list(d, "pool"), _int_list(d, "permutation")
         coeffs = _float_list(d, "coefficients") if "coefficients" in d else None
         for name, arr in (("biases", biases), ("pool", pool), ("permutation", perm), ("coefficients", coeffs)):
