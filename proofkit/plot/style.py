@@ -1,0 +1,135 @@
+r"""Colours, fonts, bound labels and deterministic files for every :mod:`proofkit.plot` figure.
+
+* **Colours**: the Okabe–Ito palette (distinguishable under the common colour-vision deficiencies);
+  every mark also differs by line style or marker, so a grey-scale print still reads.
+* **Bounds as printed**: an upper bound is rounded *up* and a lower bound *down* at the digits shown
+  (:func:`fmt_upper`, :func:`fmt_lower`; exact decimal arithmetic on the float's binary value), so a
+  label never claims more than was proved.
+* **Deterministic files**: :func:`save` writes PNG, PDF or SVG with fixed metadata (no dates, no
+  version strings; SVG ids from a fixed hash salt), so the same input gives the same bytes.
+"""
+from __future__ import annotations
+
+import io
+import os
+from contextlib import contextmanager
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+
+from .._io import atomic_write_bytes
+from ..errors import ProofkitError
+
+__all__ = ["COLORS", "PlotError", "fmt_upper", "fmt_lower", "style", "save", "FORMATS", "panel_tag"]
+
+# Okabe & Ito (2008), "Color Universal Design": the colour-blind-safe qualitative palette.
+COLORS = {
+    "target": "#000000",     # black: f*
+    "network": "#0072B2",    # blue: f_NN
+    "error": "#0072B2",      # blue: f* - f_NN
+    "bound": "#E69F00",      # orange: certified band +-U
+    "eps": "#D55E00",        # vermillion: the tolerance eps
+    "witness": "#CC79A7",    # reddish purple: the sampled witness L
+    "plus": "#009E73",       # bluish green: phi+ units, up-steps
+    "minus": "#D55E00",      # vermillion: phi- units, down-steps
+    "ramp": "#56B4E9",       # sky blue: anchored ramps
+    "constant": "#F0E442",   # yellow: constant blocks
+    "linear": "#999999",     # grey: linear reorganisation
+    "grid": "#DDDDDD",
+}
+
+FORMATS = ("png", "pdf", "svg")
+
+
+class PlotError(ProofkitError):
+    """Input the plotter cannot draw (unknown file kind, mismatched certificate, bad format)."""
+
+
+def _round(x: float, digits: int, mode) -> str:
+    if x != x or x in (float("inf"), float("-inf")):
+        return str(x)
+    d = Decimal(x)  # the float's exact binary value
+    if d == 0:
+        return "0"
+    exp = d.adjusted() - (digits - 1)
+    q = d.quantize(Decimal(1).scaleb(exp), rounding=mode)
+    if q.adjusted() != d.adjusted() and q.adjusted() - (digits - 1) > exp:  # 9.99 -> 10.0: one digit less
+        q = q.quantize(Decimal(1).scaleb(exp + 1), rounding=mode)
+    out = f"{q:g}" if -5 <= q.adjusted() < 6 else f"{q:.{digits - 1}e}"
+    return out
+
+
+def fmt_upper(x: float, digits: int = 3) -> str:
+    """x rounded UP (towards +inf) to ``digits`` significant digits: the printed value is >= x."""
+    return _round(float(x), digits, ROUND_CEILING)
+
+
+def fmt_lower(x: float, digits: int = 3) -> str:
+    """x rounded DOWN (towards -inf) to ``digits`` significant digits: the printed value is <= x."""
+    return _round(float(x), digits, ROUND_FLOOR)
+
+
+def _rc() -> dict:
+    from ..plots import serif_font  # the project's font choice (never fails)
+
+    return {
+        "font.family": "serif",
+        "font.serif": [serif_font(), "DejaVu Serif"],
+        "mathtext.fontset": "cm",
+        "font.size": 10,
+        "axes.labelsize": 11,
+        "axes.titlesize": 11,
+        "xtick.labelsize": 9,
+        "ytick.labelsize": 9,
+        "legend.fontsize": 8.5,
+        "legend.framealpha": 0.9,
+        "axes.unicode_minus": False,
+        "axes.grid": True,
+        "grid.color": COLORS["grid"],
+        "grid.linewidth": 0.6,
+        "svg.hashsalt": "proofkit",
+        "svg.fonttype": "path",
+        "pdf.fonttype": 42,
+        "path.simplify": True,
+        "savefig.dpi": 110,
+        "figure.dpi": 110,
+    }
+
+
+@contextmanager
+def style():
+    """Context manager: matplotlib with the plot style applied; yields ``matplotlib.pyplot``."""
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    with matplotlib.rc_context(_rc()):
+        yield plt
+
+
+_META = {"png": {"Software": None}, "pdf": {"Creator": None, "Producer": None, "CreationDate": None,
+                                             "ModDate": None},
+         "svg": {"Creator": None, "Date": None, "Format": None, "Type": None}}
+
+
+def figure_bytes(fig, fmt: str, dpi=None) -> bytes:
+    """The figure as PNG/PDF/SVG bytes with fixed metadata (byte-identical for the same content)."""
+    if fmt not in FORMATS:
+        raise PlotError(f"unknown image format '{fmt}' (use {', '.join(FORMATS)} or html)")
+    import matplotlib
+
+    buf = io.BytesIO()
+    with matplotlib.rc_context({"svg.hashsalt": "proofkit"}):
+        fig.savefig(buf, format=fmt, dpi=dpi, metadata=_META[fmt])
+    return buf.getvalue()
+
+
+def save(fig, path, dpi=None) -> str:
+    """Write ``fig`` to ``path`` (format from the extension) atomically and deterministically."""
+    path = os.fspath(path)
+    fmt = os.path.splitext(path)[1].lstrip(".").lower()
+    atomic_write_bytes(path, figure_bytes(fig, fmt, dpi))
+    return path
+
+
+def panel_tag(ax, text):
+    """Panel tag "(a)" at the top left, outside the axes, in bold."""
+    ax.text(-0.01, 1.015, text, transform=ax.transAxes, fontsize=12, fontweight="bold", va="bottom",
+            ha="right")
