@@ -64,7 +64,7 @@ def _budget_panel(ax, cert):
     ax.set_yticklabels(["sampled $L$", "certified $U$", "error budget"][: 3 if terms else 2])
     ax.set_xlabel(r"bound on $\sup|f^*-f^{\rm NN}|$")
     ax.grid(axis="y", visible=False)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3, fontsize=8, frameon=False)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=3, fontsize=8, frameon=False)
     ax.set_title("budget (hatched: estimates), certified $U$, sampled $L$" if terms else
                  "certified $U$ and sampled $L$ (the certificate has no error budget)", fontsize=10)
 
@@ -78,14 +78,14 @@ def certificate_figure(cert, net=None, target=None, bins=BINS, title=None):
         raise PlotError("the per-bin view needs the certificate's target")
     if net is None:
         fig = plt.figure(figsize=(11, 4.2))
-        ax_u = fig.add_axes([0.14, 0.36, 0.82, 0.5])
+        ax_u = fig.add_axes([0.14, 0.45, 0.82, 0.42])
         _budget_panel(ax_u, cert)
     else:
         if tuple(map(float, cert.domain)) != tuple(map(float, net.domain)):
             raise PlotError(f"certificate domain {list(cert.domain)} differs from the network's {list(net.domain)}")
-        fig = plt.figure(figsize=(12, 8.6))
-        ax_k = fig.add_axes([0.09, 0.47, 0.88, 0.4])
-        ax_u = fig.add_axes([0.14, 0.12, 0.82, 0.2])
+        fig = plt.figure(figsize=(12, 9.2))
+        ax_k = fig.add_axes([0.09, 0.5, 0.88, 0.38])
+        ax_u = fig.add_axes([0.14, 0.2, 0.82, 0.2])
         edges, ub, smax = bin_bounds(net, target, cert.domain, bins)
         ax_k.stairs(ub, edges, color=COLORS["bound"], lw=2.0, baseline=None,
                     label=r"$U_k$: certified bound on bin $I_k$ (certify on $I_k$)")

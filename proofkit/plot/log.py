@@ -68,9 +68,9 @@ def log_figure(log: RunLog, title=None):
     if len(log.epoch) == 0:
         raise PlotError("the log has no permutation events (training stopped before the first permutation?)")
     fig = plt.figure(figsize=(12, 9))
-    ax_a = fig.add_axes([0.08, 0.45, 0.6, 0.44])
-    ax_b = fig.add_axes([0.74, 0.45, 0.22, 0.44], sharey=ax_a)
-    ax_c = fig.add_axes([0.08, 0.07, 0.88, 0.27])
+    ax_a = fig.add_axes([0.08, 0.5, 0.6, 0.39])
+    ax_b = fig.add_axes([0.74, 0.5, 0.22, 0.39], sharey=ax_a)
+    ax_c = fig.add_axes([0.08, 0.16, 0.88, 0.24])
     mat, fr, fc = _pool(log.changed, MAX_ROWS, MAX_COLS)
     steps, H = log.changed.shape
     cmap = ListedColormap(["#F2F2F2", "#0072B2"])
@@ -103,7 +103,7 @@ def log_figure(log: RunLog, title=None):
     ax_c.set_yscale("log")
     ax_c.set_xlabel("epoch + 1")
     ax_c.set_ylabel("error")
-    ax_c.legend(loc="lower left", fontsize=8, ncol=2)
+    ax_c.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize=8, ncol=4, frameon=False)
     ax_c.set_title("test error at each permutation step", fontsize=10)
     for ax, tag in zip((ax_a, ax_b, ax_c), "abc"):
         panel_tag(ax, f"({tag})")

@@ -105,7 +105,7 @@ def nd_figure(net, target=None, title=None):
                 _err_map(ax2, g, T - F, r"$f^*-f^{\rm NN}$")
                 ax2.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), fontsize=8, frameon=False)
                 ax2.set_title(f"error $f^*-f^{{\\rm NN}}$ at $z$ = {z:g} (sampled)", fontsize=10)
-        fig.subplots_adjust(left=0.05, right=0.97, hspace=0.45, wspace=0.35, top=0.88, bottom=0.1)
+        fig.subplots_adjust(left=0.05, right=0.93, hspace=0.45, wspace=0.5, top=0.88, bottom=0.1)
         for k, ax in enumerate(axes.ravel()):
             panel_tag(ax, f"({'abcdef'[k]})")
     else:
