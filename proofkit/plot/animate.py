@@ -98,7 +98,7 @@ def construction_frames(cons, cert, target, eps, size=(8, 5.6), dpi=90):
                          label=r"$f^*$ minus the curve above")
             if i == len(specs) - 1:
                 U = float(cert.upper)
-                ax2.axhline(U, color="#333333", lw=1.0, ls="--", label=f"certified $\\pm U$, $U$ = {fmt_upper(U)}")
+                ax2.axhline(U, color="#333333", lw=1.0, ls="--", label=rf"certified $\pm U$, $U$ = {fmt_upper(U)}")
                 ax2.axhline(-U, color="#333333", lw=1.0, ls="--")
             ax2.set_ylim(-elim, elim)
             ax2.set_xlabel("$x$")
