@@ -12,7 +12,8 @@ Theory (PAPER.md §1.5), on a domain [a, b] (the paper: [0, 1]):
 
 Experiments (PAPER.md §1.6, domain [-1, 1]): ``equidistant``, ``pairwise`` (= ``random1``), ``random``
 (= ``random2``) and ``random1`` .. ``random8``. Random draws use numpy's PCG64 generator seeded with
-``seed``; they are deterministic but are not the same numbers as the authors' ``torch`` streams.
+``seed`` by default; ``stream="torch"`` rebuilds the authors' own pools with PyTorch's generator (the same
+draws, in the same order, as their published initialisation code; needs PyTorch).
 
 The bias layout of the first layer is a separate choice (:func:`first_layer`): ``"theory"`` gives the
 +1 and -1 unit of pair i the same break-point :math:`b_i` (:math:`c=\mp b_i`), ``"authors"`` uses
@@ -29,7 +30,7 @@ import numpy as np
 from .errors import ProofkitError
 
 __all__ = ["Pool", "equidistant_pool", "pairwise_random_pool", "experiment_pool", "first_layer",
-           "INITIALISATIONS", "LAYOUTS", "PoolError", "experiment_pool_nd", "ND_BIAS_RANGE", "ND_INITS"]
+           "INITIALISATIONS", "LAYOUTS", "STREAMS", "PoolError", "experiment_pool_nd", "ND_BIAS_RANGE", "ND_INITS"]
 
 LAYOUTS = ("theory", "authors")
 
@@ -56,6 +57,7 @@ class Pool:
     domain : the interval the pool is meant for.
     seed : the seed of a random pool (None for deterministic ones).
     exact_biases, exact_values : the same as tuples of Fractions when the pool is rational, else None.
+    stream : the random stream of a random pool: ``"numpy"`` or ``"torch"`` (see :func:`experiment_pool`).
     """
 
     name: str
@@ -66,6 +68,7 @@ class Pool:
     exact_biases: tuple | None = None
     exact_values: tuple | None = None
     description: str = field(default="", compare=False)
+    stream: str = "numpy"
 
     def __post_init__(self):
         object.__setattr__(self, "biases", _frozen(self.biases))
@@ -83,6 +86,7 @@ class Pool:
 
     def __repr__(self):
         seed = f", seed={self.seed}" if self.seed is not None else ""
+        seed += f", stream={self.stream!r}" if self.stream != "numpy" else ""
         return f"Pool({self.name!r}, n={self.n}, domain={self.domain}{seed}, exact={self.exact})"
 
 
@@ -131,57 +135,88 @@ def _check_seed(seed):
     return int(seed)
 
 
-def _xavier(rng, m):
-    bound = math.sqrt(2.0) * math.sqrt(6.0 / (m + 1))
-    return rng.uniform(-bound, bound, m)
+def _xavier_bound(m):
+    # Xavier-uniform bound of a (1, m) tensor with the ReLU gain: sqrt(2) * sqrt(6 / (m + 1))
+    return math.sqrt(2.0) * math.sqrt(6.0 / (m + 1))
 
 
-def _he(rng, m):
-    return rng.normal(0.0, math.sqrt(2.0) / math.sqrt(m), m)
+# numpy draws (PCG64), one per kind of pool vector: kind -> f(rng, m) giving m float64 values
+_NUMPY_DRAWS = {
+    "linspace": lambda r, m: np.linspace(-1.0, 1.0, m),
+    "uniform": lambda r, m: r.uniform(-1.0, 1.0, m),
+    "shuffled": lambda r, m: r.permutation(np.linspace(-1.0, 1.0, m)),
+    "pairwise": lambda r, m: (lambda c: np.concatenate([c, -c]))(r.uniform(-1.0, 1.0, m // 2)),
+    "xavier": lambda r, m: r.uniform(-_xavier_bound(m), _xavier_bound(m), m),
+    "he": lambda r, m: r.normal(0.0, math.sqrt(2.0) / math.sqrt(m), m),
+}
 
-
-def _eq_biases(n):
-    return np.linspace(-1.0, 1.0, n)
-
-
-def _eq_values(rng, n):
-    return rng.permutation(np.linspace(-1.0, 1.0, 2 * n))
-
-
-def _pairwise_values(rng, n):
-    c = rng.uniform(-1.0, 1.0, n)
-    return np.concatenate([c, -c])
-
-
-# name -> (biases(rng, n), values(rng, n), description). Biases are drawn first, then values.
+# name -> (kind of the n biases, kind of the 2n coefficient values, description). Biases are drawn first,
+# then values, from one stream (numpy: default_rng(seed); torch: manual_seed(seed)).
 INITIALISATIONS = {
-    "equidistant": (lambda r, n: _eq_biases(n), _eq_values,
-                    "B = linspace(-1,1,n), W = linspace(-1,1,2n) shuffled"),
-    "pairwise": (lambda r, n: r.uniform(-1, 1, n), _pairwise_values,
-                 "Random 1: B ~ U[-1,1]^n, W = cat(c, -c), c ~ U[-1,1]^n"),
-    "random": (lambda r, n: r.uniform(-1, 1, n), lambda r, n: r.uniform(-1, 1, 2 * n),
-               "Random 2: B ~ U[-1,1]^n, W ~ U[-1,1]^2n"),
-    "random3": (lambda r, n: _eq_biases(n), lambda r, n: r.uniform(-1, 1, 2 * n),
-                "Random 3: B = linspace(-1,1,n), W ~ U[-1,1]^2n"),
-    "random4": (lambda r, n: r.uniform(-1, 1, n), _eq_values,
-                "Random 4: B ~ U[-1,1]^n, W = linspace(-1,1,2n) shuffled"),
-    "random5": (lambda r, n: _xavier(r, n), lambda r, n: _xavier(r, 2 * n),
-                "Random 5: B ~ Xavier-uniform, W ~ Xavier-uniform"),
-    "random6": (lambda r, n: _he(r, n), lambda r, n: _he(r, 2 * n),
-                "Random 6: B ~ He-normal, W ~ He-normal"),
-    "random7": (lambda r, n: r.uniform(-1, 1, n), lambda r, n: _xavier(r, 2 * n),
-                "Random 7: B ~ U[-1,1]^n, W ~ Xavier-uniform"),
-    "random8": (lambda r, n: r.uniform(-1, 1, n), lambda r, n: _he(r, 2 * n),
-                "Random 8: B ~ U[-1,1]^n, W ~ He-normal"),
+    "equidistant": ("linspace", "shuffled", "B = linspace(-1,1,n), W = linspace(-1,1,2n) shuffled"),
+    "pairwise": ("uniform", "pairwise", "Random 1: B ~ U[-1,1]^n, W = cat(c, -c), c ~ U[-1,1]^n"),
+    "random": ("uniform", "uniform", "Random 2: B ~ U[-1,1]^n, W ~ U[-1,1]^2n"),
+    "random3": ("linspace", "uniform", "Random 3: B = linspace(-1,1,n), W ~ U[-1,1]^2n"),
+    "random4": ("uniform", "shuffled", "Random 4: B ~ U[-1,1]^n, W = linspace(-1,1,2n) shuffled"),
+    "random5": ("xavier", "xavier", "Random 5: B ~ Xavier-uniform, W ~ Xavier-uniform"),
+    "random6": ("he", "he", "Random 6: B ~ He-normal, W ~ He-normal"),
+    "random7": ("uniform", "xavier", "Random 7: B ~ U[-1,1]^n, W ~ Xavier-uniform"),
+    "random8": ("uniform", "he", "Random 8: B ~ U[-1,1]^n, W ~ He-normal"),
 }
 _ALIASES = {"random1": "pairwise", "random2": "random"}
+STREAMS = ("numpy", "torch")
 
 
-def experiment_pool(name: str, n: int, seed: int = 0) -> Pool:
+def _torch_draws(seed: int) -> dict:
+    r"""The torch draws of the authors' initialisation code, on a private CPU generator seeded like their
+    ``torch.manual_seed(seed)`` (the global generator is left alone). All draws are float32 CPU tensors,
+    made by the same ``torch`` / ``torch.nn.init`` calls as the published ``para_init.py`` files:
+    ``uniform_(-1, 1)`` on an m-vector, ``xavier_uniform_`` and ``kaiming_normal_(mode='fan_in')`` with the
+    ReLU gain on a (1, m) tensor, ``linspace(-1, 1, m)``, ``linspace(-1, 1, m)[randperm(m)]`` and
+    ``cat(c, -c)`` with c an (m/2)-vector ``uniform_(-1, 1)``.
+    """
+    try:
+        import torch
+    except ImportError:
+        raise PoolError("stream 'torch' needs PyTorch, which is not installed (pip install torch)") from None
+    init = torch.nn.init
+    gen = torch.Generator(device="cpu")
+    try:
+        gen.manual_seed(seed)
+    except RuntimeError as exc:
+        raise PoolError(f"seed {seed} is outside torch's seed range: {exc}") from None
+    relu = init.calculate_gain("relu")
+
+    def empty(*shape):
+        return torch.empty(*shape, dtype=torch.float32)
+
+    def linspace(m):
+        return torch.linspace(-1.0, 1.0, m, dtype=torch.float32)
+
+    def pairwise(m):
+        c = init.uniform_(empty(m // 2), -1.0, 1.0, generator=gen)
+        return torch.cat((c, -c))
+
+    return {
+        "linspace": linspace,
+        "uniform": lambda m: init.uniform_(empty(m), -1.0, 1.0, generator=gen),
+        "shuffled": lambda m: linspace(m)[torch.randperm(m, generator=gen)],
+        "pairwise": pairwise,
+        "xavier": lambda m: init.xavier_uniform_(empty(1, m), gain=relu, generator=gen)[0],
+        "he": lambda m: init.kaiming_normal_(empty(1, m), mode="fan_in", nonlinearity="relu", generator=gen)[0],
+    }
+
+
+def experiment_pool(name: str, n: int, seed: int = 0, stream: str = "numpy") -> Pool:
     """An initialisation of the paper's experiments on [-1, 1] (PAPER.md §1.6), by name.
 
     Valid names: those of :data:`INITIALISATIONS` plus the aliases ``random1`` (= pairwise) and
     ``random2`` (= random). Matching is case-insensitive; spaces and dashes are ignored.
+
+    ``stream``: ``"numpy"`` (default) draws from ``numpy.random.default_rng(seed)`` in float64;
+    ``"torch"`` rebuilds the authors' pools exactly (needs PyTorch): ``torch.manual_seed(seed)``, the
+    n biases, then the 2n coefficient values, each with the torch call of their ``para_init.py``, in
+    float32 (stored exactly as float64). Their run ``iter j`` seeds with 2022 + 1000 j.
     """
     n = _check_n(n)
     key = str(name).lower().replace(" ", "").replace("-", "").replace("_", "")
@@ -189,13 +224,22 @@ def experiment_pool(name: str, n: int, seed: int = 0) -> Pool:
     if key not in INITIALISATIONS:
         valid = ", ".join(list(INITIALISATIONS) + list(_ALIASES))
         raise PoolError(f"unknown initialisation '{name}'; valid: {valid}")
-    bias_fn, value_fn, desc = INITIALISATIONS[key]
-    rng = np.random.default_rng(_check_seed(seed))
-    biases = bias_fn(rng, n)
-    values = value_fn(rng, n)
+    if stream not in STREAMS:
+        raise PoolError(f"unknown random stream '{stream}'; valid: {', '.join(STREAMS)}")
+    bias_kind, value_kind, desc = INITIALISATIONS[key]
+    seed = _check_seed(seed)
+    if stream == "torch":
+        draw = _torch_draws(seed)
+        biases = draw[bias_kind](n).double().numpy()
+        values = draw[value_kind](2 * n).double().numpy()
+        desc += " (torch stream, float32)"
+    else:
+        rng = np.random.default_rng(seed)
+        biases = _NUMPY_DRAWS[bias_kind](rng, n)
+        values = _NUMPY_DRAWS[value_kind](rng, 2 * n)
     # Experimental pools are float64 (numpy's linspace is not the correctly rounded rational grid);
     # their float values are still exact dyadic rationals, which is what certification uses.
-    return Pool(key, biases, values, (-1.0, 1.0), seed, None, None, desc)
+    return Pool(key, biases, values, (-1.0, 1.0), seed, None, None, desc, stream)
 
 
 ND_BIAS_RANGE = 1.75  # 2-D/3-D biases span [-1.75, 1.75] (the authors' "merge=0.75")

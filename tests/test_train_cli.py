@@ -94,7 +94,11 @@ def test_import_torch_bad_input(run_cli, tmp_path, capsys):
     junk.write_bytes(b"not a zip")
     assert run_cli("import-torch", junk, "--init", "pairwise", "--reader", "builtin", "--out", tmp_path / "o.json") == 2
     assert "zip" in capsys.readouterr().err
-    assert run_cli("import-torch", junk, "--out", tmp_path / "o.json") == 2
+    # a state_dict without proofkit metadata and no --init/--pool: the pool is unknown
+    from proofkit.train.torchio import export_state_dict, write_state_dict
+    from proofkit.pool import experiment_pool
+    write_state_dict(tmp_path / "bare.pth", export_state_dict(PermNetwork.from_pool(experiment_pool("random", 3))))
+    assert run_cli("import-torch", tmp_path / "bare.pth", "--out", tmp_path / "o.json") == 2
     assert "--init" in capsys.readouterr().err
     assert not (tmp_path / "o.json").exists()
 
