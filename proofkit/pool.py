@@ -4,14 +4,14 @@ A :class:`Pool` holds the n first-layer bias values and the 2n second-layer coef
 *initial positions* (the order in which training starts; any order gives the same reachable set).
 It is the one place where pools are built (theory and experiments alike).
 
-Theory (PAPER.md §1.5), on a domain [a, b] (the paper: [0, 1]):
+Theory (arXiv 2407.01033: the pools of Theorems 1–3), on a domain [a, b] (the paper: [0, 1]):
 
 * equidistant: :math:`b_i = a + (b-a)\frac{i-1}{n-1}`, coefficient pool :math:`W^{(2n)}=(b_1..b_n,-b_1..-b_n)`,
   available exactly as Fractions;
 * pairwise random (Theorem 3): :math:`b_i\sim U[a,b]`, :math:`W=(\pm p_i)`, :math:`p_i\sim U[0,1]`.
 
-Experiments (PAPER.md §1.6, domain [-1, 1]): ``equidistant``, ``pairwise`` (= ``random1``), ``random``
-(= ``random2``) and ``random1`` .. ``random8``. Random draws use numpy's PCG64 generator seeded with
+Experiments (the initialisations of Figs. 2 and 5, domain [-1, 1]): ``equidistant``, ``pairwise``
+(= ``random1``), ``random`` (= ``random2``) and ``random1`` .. ``random8``. Random draws use numpy's PCG64 generator seeded with
 ``seed`` by default; ``stream="torch"`` rebuilds the authors' own pools with PyTorch's generator (the same
 draws, in the same order, as their published initialisation code; needs PyTorch).
 
@@ -208,7 +208,7 @@ def _torch_draws(seed: int) -> dict:
 
 
 def experiment_pool(name: str, n: int, seed: int = 0, stream: str = "numpy") -> Pool:
-    """An initialisation of the paper's experiments on [-1, 1] (PAPER.md §1.6), by name.
+    """An initialisation of the paper's experiments on [-1, 1] (Figs. 2 and 5), by name.
 
     Valid names: those of :data:`INITIALISATIONS` plus the aliases ``random1`` (= pairwise) and
     ``random2`` (= random). Matching is case-insensitive; spaces and dashes are ignored.
@@ -247,7 +247,7 @@ ND_INITS = ("equidistant", "pairwise", "random")
 
 
 def experiment_pool_nd(init: str, n: int, n_directions: int, seed: int = 0):
-    r"""Biases and coefficient values of the 2-D/3-D experiments (PAPER.md §5.3–5.4), for D = ``n_directions``
+    r"""Biases and coefficient values of the 2-D/3-D experiments (Figs. 3–4), for D = ``n_directions``
     fixed directions with n units each (H = Dn).
 
     ``equidistant`` (the paper's): biases linspace(-1.75, 1.75, n), the same for every direction, and the

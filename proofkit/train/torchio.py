@@ -1,6 +1,6 @@
 r"""PyTorch interop: read and write ``state_dict`` files of the paper's 1-2n-1-1 network without trusting pickle.
 
-The authors' model (arXiv 2407.01033, Section 4 and their published code) has ``layer1`` (Linear(1, 2n),
+The authors' model (the experiments of arXiv 2407.01033, in their published code) has ``layer1`` (Linear(1, 2n),
 frozen: weights ±1, biases c), ``layer2`` (Linear(2n, 1, bias=False): the coefficients :math:`\theta=(p,q)`)
 and ``layer3`` (Linear(1, 1): :math:`\gamma` and :math:`\alpha`). :func:`import_network` turns such a
 state_dict into a :class:`proofkit.network.PermNetwork`: it rebuilds the pool W, measures how far the
