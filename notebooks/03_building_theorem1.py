@@ -274,6 +274,60 @@ plt.show()
 budget_chart(c2, cert2, EPS)
 
 # %% [markdown]
+# ## Sliders: ε, the target and the pool
+#
+# The cell below draws the figure of `proofkit plot` (the same library function,
+# `proofkit.plot.network.network_figure`): (a) $f^*$ and $f^{\rm NN}$, (b) the error with the certified band
+# $\pm U$ (rounded up) and the sampled witness $L$, (c) where each step block acts and the unused pairs in
+# linear mode, (d) the permutation: every unit at its break-point against the pool value it received.
+# Move the sliders and press **Run**: the construction and the certificate are redone. The pool slider sets
+# the coarse grid $\hat n$, hence the pool $\{\pm b_i\}$ of $2n=2(L(\hat n-1)+1)$ values (0 = the automatic
+# choice; a pool that is too small cannot be certified, and the figure says so). Without a live kernel
+# (a rendered notebook, CI) the static figure for the values below is shown.
+
+# %%
+from proofkit.construct.record import blocks_section, read_blocks
+from proofkit.errors import ProofkitError
+from proofkit.plot.network import network_figure
+from proofkit.plot.style import style
+
+TARGETS = ["sin(2*pi*x) + x/2", "abs(x - 1/2) + 0.3*sin(6*x)", "sqrt(x)", "exp(-x**2)*cos(8*x)",
+           "Sum(2**-k*cos(3**k*pi*x), (k, 0, 3))"]
+
+
+def construct_and_draw(eps=0.1, target_text=TARGETS[0], n_hat=0):
+    """Construct Theorem 1's network, certify it and draw the proofkit.plot figure."""
+    tgt = parse_target(target_text)
+    overrides = {"n_hat": int(n_hat), "max_rounds": 1} if n_hat else {}
+    try:
+        res = build(tgt, eps, **overrides)
+    except ProofkitError as exc:  # e.g. a pool too small for the steps: say so instead of failing
+        print(f"cannot construct: {exc}")
+        return
+    cons, cert = res.construction, res.certificate
+    blocks = read_blocks(blocks_section(cons), cons.params["n"])
+    with style():
+        fig = network_figure(cons.net, tgt, cert, blocks, eps=eps)
+        plt.show()
+    print(f"n = {cons.params['n']} pairs (pool of {cons.width_used} values), U = {cert.upper:.4g}, "
+          f"{'CERTIFIED' if cert.certified else 'NOT certified'} for eps = {eps}")
+
+
+construct_and_draw(0.1, TARGETS[0])   # the static figure
+
+try:
+    import ipywidgets as widgets
+except ImportError:  # no widgets installed: the static figure above is all there is
+    widgets = None
+if widgets is not None:
+    controls = widgets.interactive(
+        construct_and_draw, {"manual": True, "manual_name": "Run"},
+        eps=widgets.FloatLogSlider(value=0.1, base=10, min=-1.7, max=-0.5, step=0.05, description="ε"),
+        target_text=widgets.Dropdown(options=TARGETS, value=TARGETS[0], description="target f*"),
+        n_hat=widgets.IntSlider(value=0, min=0, max=400, step=10, description="pool n̂"))
+    display(controls)
+
+# %% [markdown]
 # ## Exercises
 #
 # 1. How does the width grow as $\varepsilon$ shrinks? Construct (no need to certify) for
