@@ -1,11 +1,12 @@
-r"""Plotting in the paper's style (PAPER.md §5.0), with deterministic file output.
+r"""Plotting in the style of the paper's figures (arXiv 2407.01033, Figs. 2–8), with deterministic file output.
 
 * **Style.** 8×6 in figures, a Times-like serif font (Times New Roman, Times, Nimbus Roman, STIX, else
   DejaVu Serif; a missing font never fails), mathtext ``cm``, axis labels size 20, tick labels 15, legend 15,
   error bars with ``capsize=3``.
 * **Rate plots.** Log–log axes of the :math:`L^\infty` error against the width n, x-ticks at the widths,
-  the geometric mean over runs with min–max error bars, the published geometric means as hollow markers,
-  and reference-order lines.
+  the geometric mean over runs with min–max error bars, the published geometric means as hollow markers
+  with their published min–max ranges, reference-order lines, and the certified error-floor band of the
+  2-D/3-D figures.
 * **Reference lines at their nominal order.** :func:`reference_line` draws
   :math:`y = c\,(n/n_0)^{-r}` from :math:`(n_0, c)` to the last width, i.e. slope exactly :math:`-r`. (The
   published figures drop by :math:`2^{N_w r}` over :math:`N_w-1` doublings, i.e. slope :math:`rN_w/(N_w-1)`,
@@ -25,7 +26,8 @@ import numpy as np
 from ._io import atomic_write_bytes
 
 __all__ = ["paper_style", "serif_font", "rate_axes", "plot_series", "plot_published", "reference_line",
-           "add_inset", "panel_label", "save_figure", "geometric_mean", "nice_ylim", "style_rc", "label_minor_log_ticks", "TARGET_GREY", "PRED_RED"]
+           "add_inset", "panel_label", "save_figure", "geometric_mean", "nice_ylim", "style_rc", "label_minor_log_ticks",
+           "floor_band", "TARGET_GREY", "PRED_RED"]
 
 TARGET_GREY = "#7f7f7f"
 PRED_RED = "#D25565"
@@ -147,14 +149,35 @@ def plot_series(ax, widths, gmean, lo=None, hi=None, *, label, color, marker="o"
                    linewidth=linewidth, linestyle=linestyle)
 
 
-def plot_published(ax, widths, gmean, *, color, label=None, marker="o", markersize=9):
-    """The paper's published geometric means as hollow markers (no line)."""
-    pts = [(w, g) for w, g in zip(widths, gmean) if g is not None]
+def plot_published(ax, widths, gmean, *, color, label=None, marker="o", markersize=9, lo=None, hi=None,
+                   dodge=1.0):
+    """The paper's published geometric means as hollow markers (no line), with their published min–max
+    ranges as thin dashed bars when ``lo``/``hi`` are given (None entries: no bar). ``dodge`` multiplies
+    the x positions (e.g. 1.08) so that a published bar does not hide our bar at the same n.
+    Returns the marker line (its ``label`` is the legend entry)."""
+    pts = [(w * dodge, g) for w, g in zip(widths, gmean) if g is not None]
     if not pts:
         return None
+    if lo is not None and hi is not None:
+        for w, g, a, b in zip(widths, gmean, lo, hi):
+            if g is None or a is None or b is None:
+                continue
+            ax.plot([w * dodge] * 2, [a, b], color=color, linewidth=1.1, linestyle=(0, (3, 1.5)), zorder=1.5)
+            ax.plot([w * dodge], [a], marker="_", markersize=7, color=color, linestyle="none", zorder=1.5)
+            ax.plot([w * dodge], [b], marker="_", markersize=7, color=color, linestyle="none", zorder=1.5)
     w, g = zip(*pts)
-    return ax.plot(w, g, linestyle="none", marker=marker, markersize=markersize, markerfacecolor="none",
-                   markeredgecolor=color, markeredgewidth=1.3, label=label)
+    (line,) = ax.plot(w, g, linestyle="none", marker=marker, markersize=markersize, markerfacecolor="none",
+                      markeredgecolor=color, markeredgewidth=1.3, label=label, zorder=2.5)
+    return line
+
+
+def floor_band(ax, lower, best, *, label="certified floor (any width)", color="0.35"):
+    """A horizontal band from the certified lower bound ``lower`` (solid line) up to the best error found
+    ``best`` (not certified), across the whole x-range: no network with the figure's fixed first layer,
+    of any width, can have an error below the line."""
+    band = ax.axhspan(lower, max(best, lower), color=color, alpha=0.18, linewidth=0, label=label, zorder=0.5)
+    ax.axhline(lower, color=color, linewidth=1.2, zorder=0.6)
+    return band
 
 
 def reference_line(ax, order: float, start, x_end, *, label, color="green", linestyle="--", linewidth=1.5):

@@ -227,7 +227,7 @@ def test_rate_figure_aggregates_compares_and_draws(tmp_path):
     cfgs = fig.runs("quick")
     assert len(cfgs) == 2 * 2 * 2
     assert sum(1 for c in cfgs if c["record"].get("predictions")) == 1
-    assert {c["train"]["decay"] for c in cfgs} == {0.998 ** 1600}
+    assert {c["train"]["decay"] for c in cfgs} == {0.998}  # the paper's decay per epoch, whatever the epochs
     recs, _ = run_sweep(cfgs, _fake_run, tmp_path / "runs", backend="sequential", progress=False)
     summary = fig.make({r["key"]: r for r in recs}, "quick", tmp_path)
     s = summary["series"]["Pairwise"]
@@ -262,7 +262,8 @@ def test_registry_covers_every_figure_and_modes():
     # Fig. 5's Equidistant / Random 1 / Random 2 are Fig. 2(a)'s runs (shared by key)
     k2a = {config_key(c) for c in quick["fig2a"]}
     k5 = {config_key(c) for c in quick["fig5"]}
-    assert len(k2a & k5) == 3 * 8
+    shared_seeds = min(len(FIGURES["fig2a"].quick.seeds), len(FIGURES["fig5"].quick.seeds))
+    assert len(k2a & k5) == 3 * len(FIGURES["fig5"].quick.widths) * shared_seeds
     with pytest.raises(ProofkitError):
         figure_runs(["fig9"])
     with pytest.raises(ProofkitError):
@@ -378,3 +379,233 @@ def test_reproduce_skips_infeasible_widths_and_retries_empty_draws():
     rec = certify_standard(["3"], targets=["legendre3"], log=lambda *a: None)
     (row,) = rec["rows"]
     assert row["failed_draws"] == [0] and row["seed"] == 1 and row["certified"] is True
+
+
+# ---------------------------------------------------------------- quick mode = a subsample of the full protocol
+@pytest.mark.parametrize("name", [n for n in FIGURES if n != "fig1"])
+def test_every_quick_run_is_a_run_of_the_full_sweep(name):
+    """Quick mode keeps the paper's schedule, k, batch and data: only seeds and widths are cut."""
+    quick = FIGURES[name].runs("quick")
+    full = {config_key(c): c for c in FIGURES[name].runs("full")}
+    for c in quick:
+        assert config_key(c) in full, (name, c["train"])
+        assert c["train"]["epochs"] == 6400 and c["train"]["decay"] == 0.998
+        assert "n_train" not in c["train"]
+    spec = FIGURES[name]
+    if hasattr(spec, "omissions") and len(quick) < len(full):
+        assert spec.omissions("quick") and not spec.omissions("full")
+
+
+def test_fig8_full_mode_runs_equidistant_at_the_papers_extra_widths():
+    fig8 = FIGURES["fig8"]
+    widths = {}
+    for c in fig8.runs("full"):
+        widths.setdefault(c["train"]["init"], set()).add(c["train"]["n"])
+    assert widths["equidistant"] == {10, 20, 40, 80, 160, 320, 640, 1280}
+    assert widths["pairwise"] == {10, 20, 40, 80, 160, 320}
+    assert 640 not in {c["train"]["n"] for c in fig8.runs("quick")}
+    cmp = compare_with_paper("fig8", "Equidistant", [320, 640, 1280], [0.1, 0.05, 0.03])
+    assert cmp["gmean"] == [0.101, 0.0543, 0.0345] and cmp["common_widths"] == [320, 640, 1280]
+
+
+def test_fig4_follows_the_authors_3d_script_and_lists_its_departures():
+    fig4 = FIGURES["fig4"]
+    (c, *_) = fig4.runs("full")
+    t = c["train"]
+    assert (t["init"], t["k"], t["batch"], t["dim"], t["n_test"]) == ("random", 20, 640, 3, 113)
+    assert len(fig4.runs("full")) == 6 and fig4.runs("quick") == []
+    assert any("sqrt(3)" in d for d in fig4.departures) and any("12 800" in d for d in fig4.departures)
+
+
+# ---------------------------------------------------------------- outward range formatting
+def _printed(text):
+    from decimal import Decimal
+
+    mean, rest = text.split(" [")
+    lo, hi = rest.rstrip("]").split(", ")
+    return Decimal(mean), Decimal(lo), Decimal(hi)
+
+
+def test_format_range_examples():
+    from proofkit.experiments.report import format_range
+
+    assert format_range(0.5149, 0.5149, 0.5149, range_digits=2) == "0.515 [0.51, 0.52]"  # max rounded up
+    assert format_range(1.05, 0.69, 1.43) == "1.05 [0.69, 1.43]"  # published values stay as published
+    assert format_range(0.0853, 0.04712, 0.16991) == "0.0853 [0.0471, 0.17]"
+    assert format_range(0.149, 0.149, 0.149, mean_digits=1, range_digits=2) == "0.14 [0.14, 0.15]"  # clamped
+
+
+@pytest.mark.parametrize("mean_digits, range_digits", [(3, 2), (1, 2), (2, 2), (4, 1)])
+def test_format_range_mean_never_outside_its_printed_range(mean_digits, range_digits):
+    from decimal import Decimal
+
+    from hypothesis import given, strategies as st
+
+    from proofkit.experiments.report import format_range
+
+    pos = st.floats(min_value=1e-6, max_value=50.0, allow_nan=False, allow_infinity=False)
+
+    @given(st.lists(pos, min_size=3, max_size=3))
+    def check(vals):
+        lo, mean, hi = sorted(vals)
+        m, a, b = _printed(format_range(mean, lo, hi, mean_digits, range_digits))
+        assert a <= m <= b
+        assert a <= Decimal(repr(lo)) and b >= Decimal(repr(hi))  # outward
+        assert len(a.normalize().as_tuple().digits) <= range_digits
+
+    check()
+
+
+# ---------------------------------------------------------------- results without timings, reproducible bytes
+def _figure_json_bytes(fig, records, out):
+    from proofkit._io import atomic_write_json
+
+    summary = fig.make(records, "quick", out)
+    atomic_write_json(out / "fig.json", summary)
+    return (out / "fig.json").read_bytes(), (out / f"{fig.name}.png").read_bytes()
+
+
+def test_same_runs_give_byte_identical_figure_files_whatever_the_timings(tmp_path):
+    fig = _tiny_figure()
+    recs, _ = run_sweep(fig.runs("quick"), _fake_run, tmp_path / "runs", backend="sequential", progress=False)
+    records = {r["key"]: r for r in recs}
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    a = _figure_json_bytes(fig, records, tmp_path / "a")
+    slower = {k: {**r, "seconds": r["seconds"] + 123.0, "result": {**r["result"], "train_seconds": 9.9}}
+              for k, r in records.items()}
+    b = _figure_json_bytes(fig, slower, tmp_path / "b")
+    assert a == b
+    assert b"seconds" not in a[0]
+
+
+def _two_tiny_figures():
+    """Two tiny figures named like real ones (their published values exist): fig2a cheap, fig2b dearer."""
+    from dataclasses import replace
+
+    a = _tiny_figure()
+    b = replace(a, name="fig2b", title="tiny b", quick=ModeSettings(seeds=(2022, 3023), epochs=4,
+                                                                   widths=(10, 40, 160)), inset=None)
+    return {"fig2a": a, "fig2b": b}
+
+
+def test_figures_land_one_by_one_and_an_interrupted_run_resumes(tmp_path, monkeypatch):
+    import proofkit.experiments as ex
+
+    monkeypatch.setattr(ex, "FIGURES", _two_tiny_figures())
+    marks = tmp_path / "marks"
+    marks.mkdir()
+
+    def flaky(config, fail=True):
+        with open(marks / f"{config_key(config)}-{np.random.random()}", "w"):
+            pass
+        if fail and config["train"]["n"] == 160:
+            raise _Interrupt("stopped mid-way")
+        return _fake_run(config)
+
+    landed = []
+    with pytest.raises(_Interrupt):
+        ex.make_figures(mode="quick", out_dir=tmp_path, backend="sequential", n_jobs=1, progress=False,
+                        run_fn=flaky, log=landed.append)
+    assert (tmp_path / "fig2a.json").exists() and (tmp_path / "fig2a.png").exists()
+    assert not (tmp_path / "fig2b.json").exists()
+    assert "## fig2a" in (tmp_path / "REPORT.md").read_text() and len(landed) == 1
+    calls = len(os.listdir(marks))
+    first = {p: (tmp_path / p).read_bytes() for p in ("fig2a.json", "fig2a.png", "fig2a.pdf")}
+
+    res = ex.make_figures(mode="quick", out_dir=tmp_path, backend="sequential", n_jobs=1, progress=False,
+                          run_fn=lambda c: flaky(c, fail=False))
+    assert list(res.figures) == ["fig2a", "fig2b"]
+    keys = {name: {config_key(c) for c in ex.FIGURES[name].runs("quick")} for name in ("fig2a", "fig2b")}
+    n_new = len(keys["fig2b"] - keys["fig2a"])  # fig2b's runs that fig2a did not already finish
+    assert len(os.listdir(marks)) == calls + n_new  # only the runs that had not finished
+    assert all((tmp_path / p).read_bytes() == b for p, b in first.items())  # redrawn identically
+    report = (tmp_path / "REPORT.md").read_bytes()
+    timings = json.loads((tmp_path / "timings.json").read_text())
+    assert set(timings["figures"]) == {"fig2a", "fig2b"}
+
+    # a third run computes nothing and rewrites every committed file byte for byte
+    again = ex.make_figures(mode="quick", out_dir=tmp_path, backend="sequential", n_jobs=1, progress=False,
+                            run_fn=lambda c: flaky(c, fail=False))
+    assert again.stats.computed == 0 and len(os.listdir(marks)) == calls + n_new
+    assert (tmp_path / "REPORT.md").read_bytes() == report
+    for name in ("fig2a", "fig2b"):
+        text = (tmp_path / f"{name}.json").read_text()
+        assert "seconds" not in text
+
+
+def test_progress_lines_when_stderr_is_not_a_terminal(tmp_path, capsys, monkeypatch):
+    import time as _time
+
+    from proofkit.experiments import sweep
+
+    monkeypatch.setattr(sweep, "PROGRESS_INTERVAL", 0.02)
+
+    def slow(config):
+        _time.sleep(0.15)
+        return {"value": config["i"]}
+
+    run_sweep([{"i": i} for i in range(3)], slow, tmp_path, backend="sequential", desc="demo",
+              status=lambda: "status text")
+    lines = [x for x in capsys.readouterr().err.splitlines() if x.startswith("demo:")]
+    assert len(lines) >= 4  # a first line, beats while the runs compute, a last line
+    assert "3/3 runs" in lines[-1] and "status text" in lines[-1]
+    run_sweep([{"i": i} for i in range(3, 5)], slow, tmp_path, backend="sequential", progress=False)
+    assert capsys.readouterr().err == ""
+
+
+# ---------------------------------------------------------------- report: ranges, orders over the same widths, floor
+def test_report_counts_ranges_and_fits_orders_over_the_same_widths(tmp_path):
+    from proofkit.experiments.report import render_report
+
+    fig = _tiny_figure()
+    recs, _ = run_sweep(fig.runs("quick"), _fake_run, tmp_path / "runs", backend="sequential", progress=False)
+    summary = fig.make({r["key"]: r for r in recs}, "quick", tmp_path)
+    (tmp_path / "fig2a.json").write_text(json.dumps(summary))
+    pap = summary["series"]["Pairwise"]["paper"]
+    # the paper's Pairwise at n = 10, 40 is 1.05, 0.256 (its Fig. 2(a)): order log(1.05/0.256)/log(4)
+    assert pap["common_widths"] == [10, 40]
+    assert pap["fitted_order"] == pytest.approx(math.log(1.05 / 0.256) / math.log(4))
+    assert pap["fitted_order_ours"] == pytest.approx(0.5)
+    text = render_report(tmp_path)
+    n_in = sum(pap["inside_range"])
+    assert f"Inside the published min–max ranges: {n_in} of 2**" in text
+    assert "Pairwise 0.5 vs 1 (n = 10, 40)" in text
+    assert "PAPER.md" not in text
+    assert "Quick mode omits: runs: 2 of the paper's 10 per point" in text
+
+
+def test_floor_band_and_report_distances(tmp_path, monkeypatch):
+    from proofkit.experiments import spec
+    from proofkit.experiments.report import render_report
+
+    fig = _tiny_figure()
+    recs, _ = run_sweep(fig.runs("quick"), _fake_run, tmp_path / "runs", backend="sequential", progress=False)
+    records = {r["key"]: r for r in recs}
+    # our fake errors at n = 40 are 2/sqrt(40) * (0.9 or 1.1): geometric mean 0.3147
+    floor = {"lower_bound": 0.3, "best_fit_error": 0.31, "source": "proofkit/data/floor_fig2a.json"}
+    monkeypatch.setattr(spec, "floor_values", lambda name: dict(floor))
+    summary = fig.make(records, "quick", tmp_path)
+    assert summary["floor"] == floor
+    (tmp_path / "fig2a.json").write_text(json.dumps(summary))
+    text = render_report(tmp_path)
+    assert "L_inf ≥ 0.3 (certified, rounded down)" in text
+    assert "within 10 % of the certified floor (geometric mean ≤ 1.1 × bound): Pairwise n = 40, Other n = 40" in text
+    g40 = summary["series"]["Pairwise"]["gmean"][1]
+    assert f"| Pairwise | 40 | {g40 / 0.3:.3g} | {0.256 / 0.3:.3g} |" in text
+    monkeypatch.setattr(spec, "floor_values", lambda name: None)
+    no_floor = fig.make(records, "quick", tmp_path / "nofloor")
+    assert no_floor["floor"] is None
+
+
+def test_floor_files_are_validated():
+    from proofkit.experiments.reference import ReferenceValuesError, parse_floor
+
+    ok = parse_floor('{"format": "proofkit.floor/1", "lower_bound": 0.08, "best_fit_error": 0.09}', "x.json")
+    assert ok == {"source": "x.json", "lower_bound": 0.08, "best_fit_error": 0.09}
+    for bad in ('{"format": "proofkit.floor/1", "lower_bound": 0.1, "best_fit_error": 0.09}',
+                '{"format": "other", "lower_bound": 0.08, "best_fit_error": 0.09}',
+                '{"format": "proofkit.floor/1", "lower_bound": "0.08", "best_fit_error": 0.09}',
+                '{"format": "proofkit.floor/1", "best_fit_error": 0.09}', "not json"):
+        with pytest.raises(ReferenceValuesError, match="x.json"):
+            parse_floor(bad, "x.json")

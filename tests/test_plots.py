@@ -116,3 +116,29 @@ def test_errorbars_accept_single_run_series():
 def test_nice_ylim_covers_values():
     lo, hi = plots.nice_ylim([0.1, None, 2.0, float("nan")])
     assert lo < 0.1 and hi > 2.0
+
+
+def test_published_ranges_are_drawn_dodged_with_one_legend_entry():
+    with plots.paper_style() as plt:
+        fig, ax = plt.subplots()
+        line = plots.plot_published(ax, [10, 20, 40], [0.5, None, 0.2], color="C1", lo=[0.3, None, None],
+                                    hi=[0.9, None, 0.4], dodge=1.1, label="Pairwise (paper)")
+        x, y = line.get_data()
+        assert list(x) == pytest.approx([11.0, 44.0]) and list(y) == [0.5, 0.2]
+        bars = [ln for ln in ax.get_lines() if ln is not line and len(ln.get_xdata()) == 2]
+        assert len(bars) == 1  # only n = 10 has both ends published
+        assert list(bars[0].get_ydata()) == [0.3, 0.9] and list(bars[0].get_xdata()) == pytest.approx([11.0, 11.0])
+        handles, labels = ax.get_legend_handles_labels()
+        assert labels == ["Pairwise (paper)"]
+        plt.close(fig)
+
+
+def test_floor_band_spans_from_the_certified_bound_to_the_best_fit():
+    with plots.paper_style() as plt:
+        fig, ax = plt.subplots()
+        ax.set_yscale("log")
+        band = plots.floor_band(ax, 0.08, 0.095)
+        x0, y0 = band.get_xy()
+        assert y0 == pytest.approx(0.08) and y0 + band.get_height() == pytest.approx(0.095)
+        assert ax.get_legend_handles_labels()[1] == ["certified floor (any width)"]
+        plt.close(fig)

@@ -3,8 +3,10 @@
 1. For every target of :data:`proofkit.expr.STANDARD_TARGETS` and every theorem whose construction module
    exists (Theorem 1 always; ``construct/theorem2.py``, ``theorem3.py`` when present), build the network
    with :func:`proofkit.build.build` and certify sup|f - f_NN| <= eps (interval arithmetic) on the
-   target's domain. Rows go to ``OUT/certificates.json``.
-2. ``proofkit figures --quick`` (all figures; runs already stored are re-used).
+   target's domain. Rows go to ``OUT/certificates.json`` (no wall times: those go to the git-ignored
+   ``OUT/timings.json``, so a re-run leaves the committed files byte-identical unless a result changed).
+2. ``proofkit figures --quick`` (all figures; runs already stored are re-used; each figure lands as soon
+   as its runs are done).
 3. ``OUT/REPORT.md`` (certification table + one table per figure) and a summary table on stdout.
 
 Exit code 0 when every attempted certificate holds, 1 otherwise.
@@ -27,7 +29,9 @@ def register(sub):
     p = sub.add_parser("reproduce", help="certify the theorems on the standard targets and regenerate the "
                                          "quick figures, with a report (the main job)",
                        description="Certify Theorems 1-3 on the standard target set, run 'proofkit figures "
-                                   "--quick', and write figures/REPORT.md with a summary table.")
+                                   "--quick' (the paper's training protocol on fewer seeds and widths; about 15 "
+                                   "minutes on 2 cores), and write figures/REPORT.md with a summary table. "
+                                   "Wall times go to OUT/timings.json, never into the committed results.")
     p.add_argument("--out", default="figures", help="output folder (default figures/)")
     p.add_argument("--eps", type=positive("--eps"), default=None,
                    help="tolerance for every certificate (default: 1/10 for Theorem 1, 1/5 for Theorems 2, 3)")
@@ -36,10 +40,11 @@ def register(sub):
     p.add_argument("--targets", nargs="+", default=None, metavar="NAME",
                    help="standard targets to use (default all)")
     p.add_argument("--skip-figures", action="store_true", help="only certify (and rewrite REPORT.md)")
-    p.add_argument("--jobs", "-j", type=int, default=None, help="parallel workers for the figures (default 2)")
+    p.add_argument("--jobs", "-j", type=int, default=None,
+                   help="parallel workers for the figures (default min(2, cores); dask/ray: the whole cluster)")
     p.add_argument("--backend", default="loky", help="joblib backend for the figures (default loky)")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS", help="Dask/Ray address for the figures")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar or progress lines")
     p.set_defaults(func=run)
 
 
@@ -52,8 +57,9 @@ def available_theorems(requested) -> list:
     return out
 
 
-def certify_standard(theorems, eps=None, targets=None, log=info) -> dict:
-    """Build and certify every (theorem, standard target); returns the certificates.json record."""
+def certify_standard(theorems, eps=None, targets=None, log=info, timings=None) -> dict:
+    """Build and certify every (theorem, standard target); returns the certificates.json record (no wall
+    times; pass a dict as ``timings`` to receive "theorem T NAME" -> seconds)."""
     from ..build import build
     from ..construct.budget import WidthLimitError
     from ..construct.theorem3 import DrawTooSmallError
@@ -105,7 +111,9 @@ def certify_standard(theorems, eps=None, targets=None, log=info) -> dict:
                 row["failed_draws"] = failed_draws
                 if row.get("certified"):
                     row.pop("error", None)
-            row["seconds"] = round(time.perf_counter() - t0, 3)
+            seconds = time.perf_counter() - t0
+            if timings is not None:
+                timings[f"theorem {t} {name}"] = round(seconds, 3)
             rows.append(row)
             if "skipped" in row:
                 status = f"skipped: {row['skipped']}"
@@ -115,7 +123,7 @@ def certify_standard(theorems, eps=None, targets=None, log=info) -> dict:
                 status = (f"n = {row['n']}, U = {row['upper']:.4g} {'<=' if row['certified'] else '>'} eps = {e}"
                           + (f" (seed {row['seed']}; draws of seeds {row['failed_draws']} had an empty interval)"
                              if row.get("failed_draws") else ""))
-            log(f"  theorem {t}  {name:12s} {status}  ({row['seconds']:.2f} s)")
+            log(f"  theorem {t}  {name:12s} {status}  ({seconds:.2f} s)")
     return {"format": "proofkit.reproduce-certificates/1", "rows": rows, "notes": notes}
 
 
@@ -127,6 +135,7 @@ def run(args) -> int:
     from .._io import atomic_write_json
     from ..experiments import make_figures
     from ..experiments.report import write_report
+    from ..experiments.timings import update_timings
 
     t0 = time.perf_counter()
     os.makedirs(args.out, exist_ok=True)
@@ -134,22 +143,26 @@ def run(args) -> int:
     if "1" in args.theorems and "1" not in theorems:
         info("warning: proofkit.construct.theorem1 is not available; no certificates")
     info(f"[1/3] certifying theorem(s) {', '.join(theorems) or '-'} on the standard targets")
-    cert = certify_standard(theorems, args.eps, args.targets) if theorems else \
+    secs = {}
+    cert = certify_standard(theorems, args.eps, args.targets, timings=secs) if theorems else \
         {"format": "proofkit.reproduce-certificates/1", "rows": [], "notes": ["no construction module available"]}
     atomic_write_json(os.path.join(args.out, "certificates.json"), cert)
+    update_timings(args.out, "certificates", "seconds", secs)
     figs = {}
     if not args.skip_figures:
         info("[2/3] proofkit figures --quick")
-        res = make_figures(None, mode="quick", out_dir=args.out, n_jobs=default_jobs(args.jobs),
+        res = make_figures(None, mode="quick", out_dir=args.out, n_jobs=default_jobs(args.jobs, args.backend),
                            backend=args.backend, scheduler=args.scheduler,
-                           progress=False if args.no_progress else None, report=False)
+                           progress=False if args.no_progress else None, log=info)
         figs = res.figures
         info(f"      {res.stats.total} runs ({res.stats.cached} re-used, {res.stats.computed} computed)")
     path = write_report(args.out)
     info(f"[3/3] report: {path}")
     info("")
     info(summary_table(cert, figs))
-    info(f"total {time.perf_counter() - t0:.1f} s")
+    total = time.perf_counter() - t0
+    update_timings(args.out, "reproduce", "total_seconds", round(total, 1))
+    info(f"total {total:.1f} s (timings in {os.path.join(args.out, 'timings.json')})")
     ok = all(r.get("certified") or "skipped" in r for r in cert["rows"])
     return 0 if ok else 1
 

@@ -4,12 +4,13 @@ r"""Experiments: one spec per figure of the paper, the sweep runner, the publish
   (2-D), ``fig4`` (3-D), ``fig5`` (eight random initialisations), ``fig6`` (permutation behaviour),
   ``fig7`` (period k), ``fig8`` (leaky ReLU). Each spec has ``runs(mode)`` (sweep configurations) and
   ``make(records, mode, out_dir)`` (PNG, PDF and JSON).
-* :func:`make_figures` — collect the runs of the requested figures, run them in one sweep
-  (:func:`proofkit.experiments.sweep.run_sweep`: joblib, one result file per run, resumable), draw every
-  figure, write ``REPORT.md``.
-* Modes: ``quick`` (default: fewer seeds and epochs with the compressed learning-rate schedule; all
-  figures within minutes on two cores) and ``full`` (the paper's protocol: 10 seeds 2022+1000j, 6400
-  epochs); see :mod:`proofkit.experiments.spec`.
+* :func:`make_figures` — all runs of the requested figures in one sweep (:func:`proofkit.experiments.sweep.
+  run_sweep`: joblib, one result file per run, resumable), queued figure by figure, cheapest figure first
+  (:mod:`proofkit.experiments.cost`); each figure is drawn, and its PNG, PDF and JSON written (and
+  ``REPORT.md`` updated), as soon as its own runs are done, so an interrupted sweep loses no finished figure.
+* Modes: ``quick`` (default: the paper's protocol on fewer seeds and widths; every figure within minutes on
+  two cores) and ``full`` (the paper's protocol: 10 seeds 2022+1000j, every published width); see
+  :mod:`proofkit.experiments.spec`.
 """
 from __future__ import annotations
 
@@ -25,13 +26,14 @@ from .fig5 import FIG5
 from .fig6 import FIG6
 from .fig7 import FIG7
 from .fig8 import FIG8
+from .cost import run_seconds
 from .report import write_report
 from .runs import train_run
 from .spec import MODES, SpecError, check_mode
-from .sweep import config_key, run_sweep
+from .sweep import config_key, format_clock, run_sweep
+from .timings import update_timings
 
-__all__ = ["FIGURES", "make_figures", "figure_runs", "FiguresResult", "MODES", "estimate_cost",
-           "DEFAULT_RESULTS"]
+__all__ = ["FIGURES", "make_figures", "figure_runs", "figure_order", "FiguresResult", "MODES", "DEFAULT_RESULTS"]
 
 FIGURES = {"fig1": FIG1, "fig2a": FIG2A, "fig2b": FIG2B, "fig3": FIG3, "fig4": FIG4, "fig5": FIG5,
            "fig6": FIG6, "fig7": FIG7, "fig8": FIG8}
@@ -58,17 +60,26 @@ def figure_runs(names=None, mode: str = "quick") -> dict:
     return {name: FIGURES[name].runs(mode) for name in _select(names)}
 
 
-def estimate_cost(config: dict) -> float:
-    """A relative cost of a run (epochs x training points x hidden width) for scheduling big runs first."""
-    t = config["train"]
-    D = {1: 2, 2: 8, 3: 26}[t["dim"]]
-    n_train = t.get("n_train") or (1600 if t["dim"] == 1 else 51200)
-    return float(t["epochs"]) * n_train * D * t["n"]
+def figure_order(runs_by_figure: dict) -> list:
+    """Figure names cheapest first: repeatedly the figure whose runs not yet queued by an earlier figure
+    cost least (:func:`proofkit.experiments.cost.run_seconds`); ties keep the given order."""
+    left = list(runs_by_figure)
+    queued, order = set(), []
+    while left:
+        def remaining(name):
+            return sum(run_seconds(c) for c in runs_by_figure[name] if config_key(c) not in queued)
+
+        best = min(left, key=remaining)
+        order.append(best)
+        left.remove(best)
+        queued |= {config_key(c) for c in runs_by_figure[best]}
+    return order
 
 
 @dataclass
 class FiguresResult:
-    """What :func:`make_figures` did: figure name -> its JSON summary, the sweep stats, files, seconds."""
+    """What :func:`make_figures` did: figure name -> its JSON summary (in the order they landed), the
+    sweep stats, the report path, seconds."""
 
     figures: dict = field(default_factory=dict)
     stats: object = None
@@ -78,14 +89,19 @@ class FiguresResult:
 
 def make_figures(names=None, *, mode: str = "quick", out_dir="figures", results_dir=None, n_jobs: int = 2,
                  backend: str = "loky", scheduler=None, progress=None, run_fn=train_run,
-                 report: bool = True) -> FiguresResult:
+                 report: bool = True, log=None) -> FiguresResult:
     """Regenerate the selected figures (all by default) into ``out_dir``.
 
-    All runs of all selected figures form one sweep (shared runs are computed once), largest first;
-    results are stored in ``results_dir`` (default ``out_dir/runs``) and re-used on the next call. Then
-    every figure is drawn (``<name>.png``, ``.pdf``, ``.json``) and, if ``report``, ``REPORT.md`` is
-    rewritten from all figure JSON files present in ``out_dir``.
+    All runs of all selected figures form one sweep (shared runs are computed once), queued figure by
+    figure in :func:`figure_order`, each figure's runs largest first; results are stored in
+    ``results_dir`` (default ``out_dir/runs``) and re-used on the next call. A figure is drawn
+    (``<name>.png``, ``.pdf``, ``.json``) as soon as all its runs are done (at once if they were all
+    stored), and then, if ``report``, ``REPORT.md`` is rewritten from all figure JSON files present in
+    ``out_dir``. Wall times go to ``out_dir/timings.json`` (:mod:`proofkit.experiments.timings`), never
+    into the figure files. ``log(text)``, if given, is called with one line per finished figure.
     """
+    from .._io import atomic_write_json
+
     t0 = time.perf_counter()
     check_mode(mode)
     selected = _select(names)
@@ -93,22 +109,54 @@ def make_figures(names=None, *, mode: str = "quick", out_dir="figures", results_
     os.makedirs(out_dir, exist_ok=True)
     results_dir = results_dir or os.path.join(out_dir, DEFAULT_RESULTS)
     per_fig = {name: FIGURES[name].runs(mode) for name in selected}
-    unique = {}
-    for cfgs in per_fig.values():
-        for c in cfgs:
-            unique.setdefault(config_key(c), c)
-    todo = sorted(unique.values(), key=estimate_cost, reverse=True)
-    records_list, stats = run_sweep(todo, run_fn, results_dir, n_jobs=n_jobs, backend=backend,
-                                    scheduler=scheduler, desc=f"{mode} runs", progress=progress)
-    records = {r["key"]: r for r in records_list}
-    result = FiguresResult(stats=stats)
-    from .._io import atomic_write_json
+    order = figure_order(per_fig)
+    queue, seen = [], set()
+    for name in order:
+        for c in sorted(per_fig[name], key=run_seconds, reverse=True):
+            key = config_key(c)
+            if key not in seen:
+                seen.add(key)
+                queue.append(c)
+    need = {name: {config_key(c) for c in per_fig[name]} for name in order}
+    records = {}
+    result = FiguresResult()
 
-    for name in selected:
-        summary = FIGURES[name].make(records, mode, out_dir)
-        atomic_write_json(os.path.join(out_dir, f"{name}.json"), summary)
-        result.figures[name] = summary
-    if report:
+    def land_ready():
+        for name in order:
+            if name in result.figures or not need[name] <= records.keys():
+                continue
+            summary = FIGURES[name].make(records, mode, out_dir)
+            atomic_write_json(os.path.join(out_dir, f"{name}.json"), summary)
+            result.figures[name] = summary
+            update_timings(out_dir, "figures", name, {
+                "mode": mode, "runs": len(need[name]),
+                "run_seconds": round(sum(float(records[k].get("seconds", 0.0)) for k in need[name]), 2),
+                "landed_after_seconds": round(time.perf_counter() - t0, 1)})
+            if report:
+                result.report = write_report(out_dir)
+            if log is not None:
+                log(f"  {name:6s} done -> {', '.join(summary.get('files', []))}, {name}.json"
+                    f"  [{format_clock(time.perf_counter() - t0)}]")
+
+    def on_start(loaded):
+        records.update(loaded)
+        land_ready()
+
+    def on_result(rec):
+        records[rec["key"]] = rec
+        land_ready()
+
+    def status():
+        done = [n for n in order if n in result.figures]
+        waiting = [n for n in order if n not in result.figures]
+        return f"figures done: {' '.join(done) or '-'}; next: {waiting[0] if waiting else '-'}"
+
+    _, stats = run_sweep(queue, run_fn, results_dir, n_jobs=n_jobs, backend=backend, scheduler=scheduler,
+                         desc=f"{mode} runs", progress=progress, on_start=on_start, on_result=on_result,
+                         cost=run_seconds, status=status)
+    land_ready()
+    result.stats = stats
+    if report and result.report is None:
         result.report = write_report(out_dir)
     result.seconds = time.perf_counter() - t0
     return result

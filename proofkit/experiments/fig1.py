@@ -1,4 +1,5 @@
-r"""Fig. 1: the constructions behind Theorem 1, drawn from proofkit's own objects (PAPER.md §3.2–3.5).
+r"""Fig. 1: the constructions behind Theorem 1, drawn from proofkit's own objects (arXiv 2407.01033,
+Fig. 1 and the proof of Theorem 1).
 
 No training. Every curve is a :class:`proofkit.network.PermNetwork` (evaluated by ``net(x)``, the
 project's one evaluator) whose coefficients are a permutation of an equidistant pool
@@ -12,7 +13,7 @@ project's one evaluator) whose coefficients are a permutation of an equidistant 
     (sup error h/2);
 (c) the constant-matching block: four pairs in linear mode with values :math:`(c_4,-c_3,-c_2,c_1)`; the
     sum is the constant :math:`4D^2`;
-(d) linear reorganisation of unused pairs (§3.4): every pair in linear mode :math:`m_ib_i(x-b_i)`; with
+(d) linear reorganisation of unused pairs (annihilating the unused parameters): every pair in linear mode :math:`m_ib_i(x-b_i)`; with
     the signs of Lemma 2 the total slope is at most the largest gap, while equal signs give slope
     :math:`\sum b_i`;
 (e) a whole Theorem-1 network (:func:`proofkit.construct.theorem1.construct_theorem1`) against its target

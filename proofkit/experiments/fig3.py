@@ -1,25 +1,23 @@
-r"""Fig. 3: 2-D, :math:`z=-\sin(\pi xy)` on :math:`[-1,1]^2` (PAPER.md §5.3).
+r"""Fig. 3: 2-D, :math:`z=-\sin(\pi xy)` on :math:`[-1,1]^2` (arXiv 2407.01033, Fig. 3).
 
 Network "2-8n-1-1": the 8 fixed directions (1,0), (-1,0), (1,1), (-1,-1), (-1,1), (1,-1), (0,1), (0,-1),
 n units each with biases linspace(-1.75, 1.75, n), coefficient pool linspace(-1, 1, 8n) shuffled
-(:mod:`proofkit.train.problem`). Full mode: 51 200 uniform training points, batch 128 (400 Adam steps per
-epoch), k = 5, 6400 epochs, test grid 113 x 113, n in {10, ..., 320}. The paper's message: the rate
-degrades to about order 1/4 and saturates. Inset (drawn beside the axes, so it hides no data): the target
-surface (grey) with the predictions of the n = 40 run (red stars) at every 200th grid point.
+(:mod:`proofkit.train.problem`). Protocol (both modes): 51 200 uniform training points, batch 128 (400
+Adam steps per epoch), k = 5, 6400 epochs, lr decay 0.998, test grid 113 x 113; full mode: 10 seeds,
+n in {10, ..., 320}. The paper's message: the rate degrades to about order 1/4 and saturates. The band is
+the certified error floor of the fixed directions (``proofkit/data/floor_fig3.json``, when present): no
+network with these 8 directions, of any width, does better. Inset (beside the axes, so it hides no data):
+the target surface (grey) with the predictions of the n = 40 run (red stars) at every 200th grid point.
 
-**Quick mode** trains on 3200 of the points for 1600 epochs (compressed schedule) with batch 8, i.e. with
-the full protocol's 400 Adam steps per epoch. Why the batch matters: the network starts with
-:math:`\gamma=1` and an output of std ~ sqrt(8n) (about 23 at n = 320, target std 0.62), and LaPerm has to
-bring :math:`\gamma` down to about 0.1 while it arranges the coefficients; with batch 128 on a subsample an
-epoch has only 25-50 steps, the compressed learning-rate schedule decays before that happens, and the
-error *rises* with n (measured, n = 320, 1600 epochs: L_inf 0.75 with batch 128 on 6400 points, gamma
-stuck at 0.71; 0.13 with batch 16 on 6400 points and 0.12 with batch 8 on 3200 points, gamma 0.09).
+**Quick mode**: the same protocol, one seed, n = 10, 20, 40 (about 340 s of one core; one run at n = 320
+costs about 19 minutes with the engine of :mod:`proofkit.experiments.cost`). It therefore cannot show the
+saturation at large n; its fitted order is compared with the paper's over n = 10–40 only.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from .spec import PAPER_EPOCHS, PAPER_SEEDS, ModeSettings, RateFigure, Series
+from .spec import PAPER_SEEDS, ModeSettings, RateFigure, Series
 
 __all__ = ["FIG3", "SurfaceInsetFigure"]
 
@@ -33,8 +31,8 @@ class SurfaceInsetFigure(RateFigure):
     def draw(self, plt, data, inset, mode):
         """The rate plot on a wider canvas, then the surface panel beside it."""
         fig = super().draw(plt, data, None, mode)
-        fig.set_size_inches(12.5, 6.4)
-        fig.axes[0].set_position([0.09, 0.11, 0.56, 0.79])
+        fig.set_size_inches(12.5, 6.8)
+        fig.axes[0].set_position([0.09, 0.15, 0.56, 0.77])
         if inset is not None:
             self.draw_inset(fig, inset)
         return fig
@@ -68,17 +66,11 @@ FIG3 = SurfaceInsetFigure(
           "relaxed_scale": 0.0, "batch": 128, "lr": 1e-3, "activation": "relu", "quirk": True,
           "data_seed": 2022},
     series=(Series("Equidistant", {}, "C0", marker="o", ref="Equidistant"),),
-    quick=ModeSettings(seeds=PAPER_SEEDS[:1], epochs=1600, widths=WIDTHS_ND, n_train=3200,
-                       overrides=(("batch", 8),)),
-    full=ModeSettings(seeds=PAPER_SEEDS, epochs=PAPER_EPOCHS, widths=WIDTHS_ND),
+    quick=ModeSettings(seeds=PAPER_SEEDS[:1], widths=(10, 20, 40)),
+    full=ModeSettings(seeds=PAPER_SEEDS, widths=WIDTHS_ND),
     ref_line=(0.25, (10, 0.26), "1/4 order", "orange"),
     inset={"series": "Equidistant", "n": 40, "seed_index": 0, "stride": 200,
            "title": r"$n=40$: $f^*$ (grey), $f^{NN}$ (red)", "rect": (0.67, 0.2, 0.31, 0.62)},
-    ylim=(0.05, 1.5),
     legend_loc="lower left",
     description="L_inf test error on the 113x113 grid vs n; geometric mean over runs, bars min..max.",
-    notes=("Quick mode (one seed, 1600 epochs with the compressed schedule) trains on 3200 of the 51 200 "
-           "points with batch 8, so that an epoch has the full protocol's 400 Adam steps (51 200 / 128); "
-           "with batch 128 on a subsample the network stays under-trained (gamma does not come down from its "
-           "initial 1) and the error grows with n.",),
 )

@@ -1,4 +1,5 @@
-r"""Fig. 6: permutation behaviour of one LaPerm run, n = 640 (hidden width 1280) (PAPER.md §5.6, §6).
+r"""Fig. 6: permutation behaviour of one LaPerm run, n = 640 (hidden width 1280) (arXiv 2407.01033,
+Fig. 6 and its discussion of permutation behaviour).
 
 :math:`f^*(x)=-\sin(2\pi x)`, Equidistant pool (:math:`B=` linspace(-1,1,640), :math:`W=`
 linspace(-1,1,1280)), batch 10, constant k = 5, 6400 epochs, lr :math:`10^{-3}` decayed by 0.998, seed 2022

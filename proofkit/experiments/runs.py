@@ -18,7 +18,9 @@ positions whose rank changed, the test MSE and :math:`L^\infty`, and the first `
 changed/unchanged matrix, bit-packed and base64-encoded, with the column order of the initial values).
 
 :func:`train_run` calls :func:`proofkit.train.run` (a pure function of the configuration) and returns
-``{"linf", "mse", "permutations", "drift", "gamma", "alpha", "train_seconds", ...}``; the test error
+``{"linf", "mse", "permutations", "drift", "gamma", "alpha", "train_seconds", ...}``: a pure function of the
+configuration except ``train_seconds`` (a wall time, kept in the git-ignored run cache and never copied into
+the figure files); the test error
 :math:`L^\infty=\max_{\text{test}}|f^{NN}-f^*|` is the trainer's, computed with the network's own
 evaluator.
 """
