@@ -42,8 +42,6 @@ def bin_bounds(net, target, domain, bins=BINS):
 
 def _budget_panel(ax, cert):
     terms = (cert.budget or {}).get("terms") or []
-    y = 0
-    labels = []
     left = 0.0
     kinds = {"proved": ("", 0.9), "estimate": ("///", 0.55)}
     palette = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999")

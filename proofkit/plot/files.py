@@ -3,9 +3,9 @@ read and validated with one-line errors; and the one entry point that turns any 
 or a page (:func:`render`)."""
 from __future__ import annotations
 
-import json
 import os
 import time
+from fractions import Fraction
 
 from .style import FORMATS, PlotError
 
@@ -60,13 +60,20 @@ def load_network_bundle(path, target_text=None, eps=None, cert_path=None, certif
     from ..network import PermNetwork, read_network_json
 
     data = read_network_json(path)
+    prov = data.get("provenance") if isinstance(data.get("provenance"), dict) else {}
+    text = target_text or prov.get("target") or None
+    if cert_path is None and not (text and certify_missing) and "exact" in data:
+        # nothing will be certified: the float arrays draw the picture, and parsing the rational
+        # ``exact`` section (the slow part of loading a wide network) is skipped
+        data = {k: v for k, v in data.items() if k != "exact"}
     net = PermNetwork.from_dict(data)
     notes = []
     blocks = read_blocks(data["blocks"], net.width // 2) if data.get("blocks") is not None else None
-    text = target_text or net.provenance.get("target")
-    if eps is None and target_text is None and net.provenance.get("epsilon") is not None:
-        eps = float(net.provenance["epsilon"]) if not isinstance(net.provenance["epsilon"], str) else \
-            float(__import__("fractions").Fraction(net.provenance["epsilon"]))
+    if eps is None and target_text is None and prov.get("epsilon") is not None:
+        try:
+            eps = float(Fraction(str(prov["epsilon"])))
+        except (ValueError, ZeroDivisionError):
+            raise PlotError(f"provenance.epsilon: not a number: {prov['epsilon']!r}") from None
     target = parse_target(text) if text else None
     cert = None
     if cert_path:
@@ -142,7 +149,3 @@ def _svg_page(fig, title):
     svg = svg[svg.index("<svg"):]
     return ("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>proofkit: " + escape(title)
             + "</title></head><body style=\"margin:0\">\n" + svg + "\n</body></html>\n")
-
-
-def json_dumps(obj) -> str:
-    return json.dumps(obj, separators=(",", ":"), allow_nan=False)

@@ -73,7 +73,7 @@ def nd_figure(net, target=None, title=None):
         ax.set_title("surface", fontsize=10)
         ax2 = fig.add_subplot(1, 2, 2)
         if T is not None:
-            worst = _err_map(ax2, g, T - F, r"$f^*-f^{\rm NN}$")
+            _err_map(ax2, g, T - F, r"$f^*-f^{\rm NN}$")
             ax2.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), fontsize=8, frameon=False)
             ax2.set_title(f"error map on a {len(g)}$\\times${len(g)} grid (sampled, not certified)", fontsize=10)
         else:

@@ -68,7 +68,6 @@ def draw_function(ax, net, target=None, view=None, columns=screen.COLUMNS):
 def draw_error(ax, view: ErrorView, cert=None, eps=None, log=False):
     """Panel (b): e = f* - f_NN, the band +-U (certified, rounded up), +-eps and the witness L."""
     a, b = view.domain
-    handles = []
     if log:
         xc, ym = screen.column_max(view.x, np.abs(view.e), a, b, view.columns)
         tiny = max(float(np.max(ym)) * 1e-12, 1e-300) if len(ym) else 1e-300
@@ -113,7 +112,6 @@ def draw_error(ax, view: ErrorView, cert=None, eps=None, log=False):
                   float(eps) if eps is not None else 0.0)
         ax.set_ylim(-1.12 * top, 1.12 * top)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize=8, frameon=False)
-    return handles
 
 
 def _merge(lo, hi, pixel):
@@ -123,7 +121,6 @@ def _merge(lo, hi, pixel):
     order = np.argsort(lo, kind="stable")
     lo, hi = lo[order], hi[order]
     runs = []
-    s, e = lo[0], hi[0]
     top = np.maximum.accumulate(hi)
     brk = np.flatnonzero(lo[1:] > top[:-1] + pixel)
     starts = np.concatenate([[0], brk + 1])

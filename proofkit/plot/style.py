@@ -3,8 +3,8 @@ r"""Colours, fonts, bound labels and deterministic files for every :mod:`proofki
 * **Colours**: the Okabe–Ito palette (distinguishable under the common colour-vision deficiencies);
   every mark also differs by line style or marker, so a grey-scale print still reads.
 * **Bounds as printed**: an upper bound is rounded *up* and a lower bound *down* at the digits shown
-  (:func:`fmt_upper`, :func:`fmt_lower`; exact decimal arithmetic on the float's binary value), so a
-  label never claims more than was proved.
+  (:func:`proofkit.fmt.fmt_upper`, :func:`proofkit.fmt.fmt_lower`: exact arithmetic on the float's binary
+  value), so a label never claims more than was proved.
 * **Deterministic files**: :func:`save` writes PNG, PDF or SVG with fixed metadata (no dates, no
   version strings; SVG ids from a fixed hash salt), so the same input gives the same bytes.
 """
@@ -13,10 +13,10 @@ from __future__ import annotations
 import io
 import os
 from contextlib import contextmanager
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from .._io import atomic_write_bytes
 from ..errors import ProofkitError
+from ..fmt import fmt_lower, fmt_upper  # one home for outward rounding of printed bounds
 
 __all__ = ["COLORS", "PlotError", "fmt_upper", "fmt_lower", "style", "save", "FORMATS", "panel_tag"]
 
@@ -41,30 +41,6 @@ FORMATS = ("png", "pdf", "svg")
 
 class PlotError(ProofkitError):
     """Input the plotter cannot draw (unknown file kind, mismatched certificate, bad format)."""
-
-
-def _round(x: float, digits: int, mode) -> str:
-    if x != x or x in (float("inf"), float("-inf")):
-        return str(x)
-    d = Decimal(x)  # the float's exact binary value
-    if d == 0:
-        return "0"
-    exp = d.adjusted() - (digits - 1)
-    q = d.quantize(Decimal(1).scaleb(exp), rounding=mode)
-    if q.adjusted() != d.adjusted() and q.adjusted() - (digits - 1) > exp:  # 9.99 -> 10.0: one digit less
-        q = q.quantize(Decimal(1).scaleb(exp + 1), rounding=mode)
-    out = f"{q:g}" if -5 <= q.adjusted() < 6 else f"{q:.{digits - 1}e}"
-    return out
-
-
-def fmt_upper(x: float, digits: int = 3) -> str:
-    """x rounded UP (towards +inf) to ``digits`` significant digits: the printed value is >= x."""
-    return _round(float(x), digits, ROUND_CEILING)
-
-
-def fmt_lower(x: float, digits: int = 3) -> str:
-    """x rounded DOWN (towards -inf) to ``digits`` significant digits: the printed value is <= x."""
-    return _round(float(x), digits, ROUND_FLOOR)
 
 
 def _rc() -> dict:
