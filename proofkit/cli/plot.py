@@ -6,6 +6,7 @@ from the file. OUT is .png, .pdf, .svg (deterministic bytes) or .html (one self-
 """
 from __future__ import annotations
 
+import argparse
 import os
 import time
 
@@ -62,32 +63,46 @@ def run(args) -> int:
     return 0
 
 
-def side_effect(path, net_file=None, *, net=None, target_text=None, eps=None, cert=None, blocks=None) -> None:
-    """The ``--plot FILE`` option of construct/verify/train/import-torch: the same figure as ``proofkit
-    plot``, drawn from objects already in memory (1-D network ``net``; a 2-D/3-D result through its file)."""
+def plot_path(text):
+    """argparse type of ``--plot FILE``: the extension must be one ``proofkit plot`` writes."""
+    from ..plot.files import OUT_FORMATS
+
+    ext = os.path.splitext(text)[1].lstrip(".").lower()
+    if ext not in OUT_FORMATS:
+        raise argparse.ArgumentTypeError(f"'{text}': use .png, .pdf, .svg or .html")
+    return text
+
+
+def add_plot_option(parser) -> None:
+    """The ``--plot FILE`` option of construct, verify, train and import-torch."""
+    parser.add_argument("--plot", type=plot_path, default=None, metavar="FILE",
+                        help="also draw the network as 'proofkit plot' does (.png, .pdf, .svg or .html)")
+
+
+def write_plot(out, *, net_file=None, net=None, target_text=None, eps=None, cert=None, blocks=None) -> None:
+    """The ``--plot FILE`` side effect: the figure of ``proofkit plot`` for a network file (``net_file``)
+    or, when nothing was written, for the objects in memory (1-D ``net`` with its certificate and blocks)."""
+    from .._io import atomic_write_bytes
+    from ..plot.files import render
     from ..plot.style import save, style
 
     with style() as plt:
-        if net is not None:
+        if net_file is not None:
+            r = render(net_file, out, target_text=target_text, eps=eps, cert=cert)
+            html, fig = r.html, r.fig
+        else:
             from ..expr import parse_target
-            from ..plot.html import network_page
-            from ..plot.network import network_figure
 
             target = parse_target(target_text) if target_text else None
-            if os.fspath(path).lower().endswith(".html"):
-                from .._io import atomic_write_bytes
-                atomic_write_bytes(path, network_page(net, target, cert, blocks, eps).encode("utf-8"))
+            if out.lower().endswith(".html"):
+                from ..plot.html import network_page
+                html, fig = network_page(net, target, cert, blocks, eps), None
             else:
-                fig = network_figure(net, target, cert, blocks, eps)
-                save(fig, path)
-                plt.close(fig)
+                from ..plot.network import network_figure
+                html, fig = None, network_figure(net, target, cert, blocks, eps)
+        if html is not None:
+            atomic_write_bytes(out, html.encode("utf-8"))
         else:
-            from ..plot.files import render
-            r = render(net_file, path, target_text=target_text, eps=eps, certify_missing=False)
-            if r.html is not None:
-                from .._io import atomic_write_bytes
-                atomic_write_bytes(path, r.html.encode("utf-8"))
-            else:
-                save(r.fig, path)
-                plt.close(r.fig)
-    info(f"wrote       {path}")
+            save(fig, out)
+            plt.close(fig)
+    info(f"wrote       {out}")

@@ -65,6 +65,8 @@ def register(subparsers) -> None:
     p.add_argument("--reader", default="auto", choices=("auto", "torch", "builtin"),
                    help="auto: torch.load(weights_only=True) when torch is installed, else the builtin reader")
     p.add_argument("--out", required=True, help="output network file (JSON)")
+    from .plot import add_plot_option
+    add_plot_option(p)
     p.set_defaults(func=import_main)
     q = subparsers.add_parser("export-torch", help=EXPORT_HELP, description=EXPORT_HELP)
     q.add_argument("network", help="a proofkit.permnet/1 file")
@@ -106,6 +108,9 @@ def import_main(args) -> int:
           f"{rep['relative_distance']:.3g} of the pool's scale, tolerance {rep['tolerance']:.3g}) and "
           f"{rep['distance_l2']:.3g} (l2) from the nearest exact permutation{bias}; {how}; {chk.message}; "
           f"wrote {args.out}")
+    if args.plot:
+        from .plot import write_plot
+        write_plot(args.plot, net_file=args.out)
     return 0
 
 

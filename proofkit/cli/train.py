@@ -49,6 +49,8 @@ def register(subparsers) -> None:
                    help="stop after SEC seconds (the result then depends on the machine's speed)")
     p.add_argument("--out", required=True, help="output network file (JSON)")
     p.add_argument("--log", default=None, help="write the permutation-event log (.npz; LaPerm only)")
+    from .plot import add_plot_option
+    add_plot_option(p)
     p.set_defaults(func=main)
 
 
@@ -83,4 +85,7 @@ def main(args) -> int:
     if args.log and res.log is not None:
         res.log.save(args.log)
     print(f"{res.summary()}; wrote {args.out}" + (f" and {args.log}" if args.log else ""))
+    if args.plot:
+        from .plot import write_plot
+        write_plot(args.plot, net_file=args.out, target_text=args.target)
     return 0

@@ -50,10 +50,10 @@ def _out_format(out) -> str:
     return ext
 
 
-def load_network_bundle(path, target_text=None, eps=None, cert_path=None, certify_missing=True):
+def load_network_bundle(path, target_text=None, eps=None, cert_path=None, certify_missing=True, cert=None):
     """(net, target, eps, cert, blocks, notes) of a 1-D network file, with the file's provenance as the
-    default target and tolerance; the certificate from ``cert_path`` (checked against the target and
-    domain) or computed when ``certify_missing``."""
+    default target and tolerance; the certificate ``cert`` (an object), or the one in ``cert_path``
+    (checked against the target and domain), or one computed now when ``certify_missing``."""
     from ..certify import Certificate, certify
     from ..construct.record import read_blocks
     from ..expr import parse_target
@@ -62,7 +62,7 @@ def load_network_bundle(path, target_text=None, eps=None, cert_path=None, certif
     data = read_network_json(path)
     prov = data.get("provenance") if isinstance(data.get("provenance"), dict) else {}
     text = target_text or prov.get("target") or None
-    if cert_path is None and not (text and certify_missing) and "exact" in data:
+    if cert is None and cert_path is None and not (text and certify_missing) and "exact" in data:
         # nothing will be certified: the float arrays draw the picture, and parsing the rational
         # ``exact`` section (the slow part of loading a wide network) is skipped
         data = {k: v for k, v in data.items() if k != "exact"}
@@ -75,8 +75,10 @@ def load_network_bundle(path, target_text=None, eps=None, cert_path=None, certif
         except (ValueError, ZeroDivisionError):
             raise PlotError(f"provenance.epsilon: not a number: {prov['epsilon']!r}") from None
     target = parse_target(text) if text else None
-    cert = None
-    if cert_path:
+    if cert is not None:
+        if target is None:
+            target = parse_target(cert.target)
+    elif cert_path:
         cert = Certificate.load(cert_path)
         if target is None:
             target = parse_target(cert.target)
@@ -94,13 +96,13 @@ def load_network_bundle(path, target_text=None, eps=None, cert_path=None, certif
 
 
 def render(path, out, *, target_text=None, eps=None, cert_path=None, net_path=None, log_scale=False,
-           certify_missing=True, bins=None) -> Rendered:
+           certify_missing=True, bins=None, cert=None) -> Rendered:
     """Figure (png/pdf/svg) or page (html) of any file ``proofkit plot`` accepts."""
     fmt = _out_format(out)
     kind = file_kind(path)
     if kind == "network":
         net, target, eps, cert, blocks, notes = load_network_bundle(path, target_text, eps, cert_path,
-                                                                    certify_missing)
+                                                                    certify_missing, cert)
         if fmt == "html":
             from .html import network_page
             return Rendered(kind, html=network_page(net, target, cert, blocks, eps), notes=notes)
