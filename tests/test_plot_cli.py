@@ -173,3 +173,20 @@ def test_log_with_training_loss_is_drawn(files, tmp_path):
         labels = [t.get_text() for ax in fig.axes for lg in [ax.get_legend()] if lg for t in lg.get_texts()]
         plt.close(fig)
     assert "training loss" in labels
+
+
+def test_plot_option_of_train_and_import_torch(tmp_path, capsys):
+    net, fig = tmp_path / "t.json", tmp_path / "t.svg"
+    assert main(["train", "sin(2*pi*x)", "--n", "8", "--epochs", "10", "--out", str(net), "--plot", str(fig)]) == 0
+    assert fig.read_bytes().lstrip().startswith(b"<?xml")
+    pth, imp, fig2 = tmp_path / "m.pth", tmp_path / "i.json", tmp_path / "i.png"
+    assert main(["export-torch", str(net), "--out", str(pth)]) == 0
+    assert main(["import-torch", str(pth), "--out", str(imp), "--plot", str(fig2)]) == 0
+    assert fig2.read_bytes()[:4] == b"\x89PNG"
+    capsys.readouterr()
+    # a bad extension is refused before training starts (nothing written)
+    with pytest.raises(SystemExit) as exc:
+        main(["train", "x", "--n", "4", "--out", str(tmp_path / "no.json"), "--plot", "x.jpg"])
+    assert exc.value.code == 2
+    assert "use .png, .pdf, .svg or .html" in capsys.readouterr().err
+    assert not (tmp_path / "no.json").exists()
