@@ -57,7 +57,7 @@ gd.on('plotly_hover', function (ev) {
   var tc = Math.min(Math.max(t, A), B);
   var xs = [A, tc, B];
   var ys = xs.map(function (x) { return cd[2] * Math.max(cd[0] * x + cd[1], 0); });
-  Plotly.restyle(gd, {x: [xs], y: [ys], name: ['ramp of unit ' + cd[3] + ' (pool value ' + cd[5] + ')']}, [RAMP]);
+  Plotly.restyle(gd, {x: [xs], y: [ys], name: ['ramp of unit ' + cd[3] + ' (pool value ' + Number(cd[5]).toPrecision(6) + ')']}, [RAMP]);
 });
 """
 
@@ -167,7 +167,7 @@ def nd_page(net, target=None) -> str:
         fig.update_yaxes(title_text="y", scaleanchor="x", row=1, col=2)
     elif net.dim == 3:
         a, b = net.domain
-        fig = make_subplots(rows=1, cols=2, specs=[[{"type": "scene"}, {"type": "xy"}]],
+        fig = make_subplots(rows=1, cols=2, specs=[[{"type": "scene"}, {"type": "xy"}]], horizontal_spacing=0.16,
                             subplot_titles=("f<sub>NN</sub> on three slices z = const (drag to rotate)",
                                             "error f* − f<sub>NN</sub> at z = %g (sampled)" % ((a + b) / 2)))
         vals = []
@@ -179,7 +179,7 @@ def nd_page(net, target=None) -> str:
         for k, (z, g, F, T) in enumerate(vals):
             fig.add_trace(go.Surface(x=g, y=g, z=np.full(F.shape, z), surfacecolor=F, cmin=lo, cmax=hi,
                                      colorscale="Viridis", showscale=k == 0, name=f"f<sub>NN</sub> at z = {z:g}",
-                                     colorbar=dict(title="f<sub>NN</sub>", x=0.45)), row=1, col=1)
+                                     colorbar=dict(title="f<sub>NN</sub>", x=0.43)), row=1, col=1)
         z, g, F, T = vals[1]
         if T is not None:
             E = T - F
@@ -191,5 +191,6 @@ def nd_page(net, target=None) -> str:
     else:
         raise PlotError(f"cannot draw a {net.dim}-D network")
     fig.update_layout(title=dict(text=f"{net.dim}-D permutation network, H = {len(net.pool)}"
-                                 + (f", f* = {text}" if text else "")), height=650, template="plotly_white")
+                                 + (f", f* = {text}" if text else "")), height=650, template="plotly_white",
+                      legend=dict(orientation="h", x=0, y=-0.12))
     return _page(fig)
