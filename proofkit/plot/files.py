@@ -26,11 +26,12 @@ def file_kind(path) -> str:
     from ..network import read_network_json
 
     fmt = read_network_json(path).get("format")
-    from ..certify import FORMAT as CERT_FORMAT
     from ..network import FORMAT as NET_FORMAT
     from ..train.ndnet import ND_FORMAT
 
-    kinds = {NET_FORMAT: "network", ND_FORMAT: "network-nd", CERT_FORMAT: "certificate"}
+    kinds = {NET_FORMAT: "network", ND_FORMAT: "network-nd"}
+    if isinstance(fmt, str) and fmt.startswith("proofkit.certificate/"):
+        return "certificate"  # every version: Certificate.load says which it reads
     if fmt not in kinds:
         raise PlotError(f"{path}: format {fmt!r} is not a network, certificate or training log")
     return kinds[fmt]
@@ -75,19 +76,20 @@ def load_network_bundle(path, target_text=None, eps=None, cert_path=None, certif
         except (ValueError, ZeroDivisionError):
             raise PlotError(f"provenance.epsilon: not a number: {prov['epsilon']!r}") from None
     target = parse_target(text) if text else None
-    if cert is not None:
-        if target is None:
-            target = parse_target(cert.target)
-    elif cert_path:
+    if cert is None and cert_path:
         cert = Certificate.load(cert_path)
-        if target is None:
-            target = parse_target(cert.target)
-        elif cert.target != target.text:
+        if target is not None and cert.target != target.text:
             raise PlotError(f"--cert is for target '{cert.target}', not '{target.text}'")
         if tuple(map(float, cert.domain)) != tuple(map(float, net.domain)):
             raise PlotError(f"--cert is for domain {list(cert.domain)}, the network's is {list(net.domain)}")
         if eps is None and cert.eps is not None:
             eps = cert.eps
+    if cert is not None:
+        sha, mine = getattr(cert, "network_sha256", None), getattr(net, "sha256", None)
+        if sha and callable(mine) and sha != mine():
+            raise PlotError("the certificate names another network (its network_sha256 differs)")
+        if target is None:
+            target = parse_target(cert.target)
     elif target is not None and certify_missing:
         t0 = time.perf_counter()
         cert = certify(net, target, None if eps is None else float(eps), domain=net.domain)
