@@ -102,7 +102,7 @@ def log_figure(log: RunLog, title=None):
     ax_c.set_xscale("log")
     ax_c.set_yscale("log")
     ax_c.set_xlabel("epoch + 1")
-    ax_c.set_ylabel("error")
+    ax_c.set_ylabel("test error")
     ax_c.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize=8, ncol=4, frameon=False)
     ax_c.set_title("test error at each permutation step", fontsize=10)
     for ax, tag in zip((ax_a, ax_b, ax_c), "abc"):
