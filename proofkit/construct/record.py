@@ -28,7 +28,8 @@ import numpy as np
 
 from ..errors import ProofkitError
 
-__all__ = ["BLOCKS_FORMAT", "KINDS", "BlocksError", "BlockGroup", "blocks_section", "read_blocks"]
+__all__ = ["BLOCKS_FORMAT", "KINDS", "BlocksError", "BlockGroup", "blocks_section", "read_blocks", "save_network",
+           "construction_blocks"]
 
 BLOCKS_FORMAT = "proofkit.blocks/1"
 KINDS = ("step", "ramp", "constant", "linear")
@@ -66,6 +67,24 @@ def blocks_section(construction) -> dict | None:
     if lin:
         groups.append({"kind": "linear", "pairs": [[k] for k in lin]})
     return {"format": BLOCKS_FORMAT, "theorem": str(construction.theorem), "groups": groups}
+
+
+def construction_blocks(construction):
+    """The construction's blocks as [BlockGroup, ...] (None when it does not expose them)."""
+    sec = blocks_section(construction)
+    return None if sec is None else read_blocks(sec, construction.net.width // 2)
+
+
+def save_network(construction, path) -> None:
+    """Write the construction's network file (``proofkit.permnet/1``) with its ``blocks`` section when the
+    construction has one; atomic, like :meth:`proofkit.network.PermNetwork.save`."""
+    from .._io import atomic_write_json
+
+    data = construction.net.to_dict()
+    sec = blocks_section(construction)
+    if sec is not None:
+        data["blocks"] = sec
+    atomic_write_json(path, data)
 
 
 def _ints(v, field):
