@@ -18,15 +18,12 @@ def files(tmp_path_factory):
     """A constructed network (with blocks) and its certificate, a 1-D trained net with its log, 2-D/3-D nets."""
     d = tmp_path_factory.mktemp("plotfiles")
     from proofkit.build import build
-    from proofkit.construct.record import blocks_section
+    from proofkit.construct.record import save_network
     from proofkit.expr import parse_target
     from proofkit.train import TrainConfig, run
 
     res = build(parse_target("sin(2*pi*x)"), 0.2)
-    data = res.construction.net.to_dict()
-    data["blocks"] = blocks_section(res.construction)
-    from proofkit._io import atomic_write_json
-    atomic_write_json(d / "net.json", data)
+    save_network(res.construction, d / "net.json")  # with its blocks section, as 'construct --out' writes it
     res.certificate.save(d / "cert.json")
     tr = run(TrainConfig(target="sin(2*pi*x)", n=20, epochs=60, log_events=True))
     tr.net.save(d / "trained.json")
@@ -190,3 +187,14 @@ def test_plot_option_of_train_and_import_torch(tmp_path, capsys):
     assert exc.value.code == 2
     assert "use .png, .pdf, .svg or .html" in capsys.readouterr().err
     assert not (tmp_path / "no.json").exists()
+
+
+def test_blocks_section_of_the_file_is_drawn(files):
+    from proofkit.plot.files import render
+    from proofkit.plot.style import style
+
+    with style() as plt:
+        r = render(files / "net.json", "x.png", certify_missing=False)
+        lanes = [t.get_text() for ax in r.fig.axes for t in ax.get_yticklabels()]
+        plt.close(r.fig)
+    assert any("steps" in s and "blocks" in s for s in lanes), lanes
