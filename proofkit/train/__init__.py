@@ -12,17 +12,20 @@ Public API (stable; the experiment sweeps build on it):
 * :func:`proofkit.train.search.train_search`: rank-matched least squares, pairwise-swap local search and
   annealing over permutations;
 * :func:`permutation_epochs` (:mod:`proofkit.train.schedule`), :class:`PermutationLog`
-  (:mod:`proofkit.train.eventlog`), the PyTorch interop in :mod:`proofkit.train.torchio`.
+  (:mod:`proofkit.train.eventlog`), the PyTorch interop in :mod:`proofkit.train.torchio`;
+* :data:`ENGINE_VERSION` (:mod:`proofkit.train.kernels`), the version of the training arithmetic (part of
+  the run-cache key and of every trained network's provenance).
 """
 from __future__ import annotations
 
 from .config import METHODS, TrainConfig, TrainError, TrainResult
 from .eventlog import PermutationLog
+from .kernels import ENGINE_VERSION
 from .laperm import train_laperm
 from .schedule import permutation_epochs
 
-__all__ = ["TrainConfig", "TrainResult", "TrainError", "METHODS", "run", "train_laperm", "PermutationLog",
-           "permutation_epochs"]
+__all__ = ["TrainConfig", "TrainResult", "TrainError", "METHODS", "ENGINE_VERSION", "run", "train_laperm",
+           "PermutationLog", "permutation_epochs"]
 
 
 def run(config: TrainConfig, progress=None) -> TrainResult:

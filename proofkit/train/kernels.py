@@ -8,7 +8,7 @@ with a small set of fixed directions :math:`u_1..u_D\in\mathbb R^d` (1-D: :math:
 :math:`\varphi^\pm` with bias :math:`c_j`; 2-D: the paper's 8 directions; 3-D: 26), ``unit_dir`` :math:`g(j)`,
 the frozen biases :math:`c_j`, the coefficients :math:`\theta` (the permuted pool values p_i, q_i), the
 scale :math:`\gamma` and the shift :math:`\alpha`. :math:`\rho` is the ReLU or the leaky ReLU with negative
-slope s.
+slope s, :math:`\rho(z)=(1-s)\,\mathrm{relu}(z)+s\,z`.
 
 One epoch (:func:`adam_epoch`) runs the mini-batches of a given sample order, each with the MSE loss
 :math:`L=\frac1B\sum_b (f(x_b)-y_b)^2` and its exact gradient
@@ -16,28 +16,318 @@ One epoch (:func:`adam_epoch`) runs the mini-batches of a given sample order, ea
 .. math:: \partial_\alpha L=\sum_b r_b,\quad \partial_\gamma L=\sum_b r_b S_b,\quad
           \partial_{\theta_j}L=\gamma\sum_b r_b\,\rho(u_{g(j)}\cdot x_b+c_j),\qquad r_b=\tfrac2B(f(x_b)-y_b),
 
-where :math:`S_b=\sum_j\theta_j\rho(\cdot)`, followed by the Adam update of PyTorch's ``torch.optim.Adam``
-(non-foreach path, no weight decay, no amsgrad): :math:`m\leftarrow m+(1-\beta_1)(g-m)`,
-:math:`v\leftarrow\beta_2v+(1-\beta_2)g^2`, :math:`p\leftarrow p-\frac{lr}{1-\beta_1^t}\,
-m/(\sqrt{v}/\sqrt{1-\beta_2^t}+\epsilon)`. A batch costs :math:`O(BH)`: the dense product, one
-code path for every input dimension. (The prefix-sum form, :math:`O(H+B\log B)` per batch with sorted
-break-points, was not implemented: Adam's update is :math:`O(H)` per step anyway, and the dense kernel
-already meets the speed target; see benchmarks/bench_train.py.) The trainer passes the units sorted by
-(direction, bias), which keeps the ReLU branch predictable. Arithmetic is float64, sequential and without
-fastmath, so results are bit-reproducible on one machine.
+where :math:`S_b=\sum_j\theta_j\rho(\cdot)`, followed by an Adam step.
 
-Kernels are compiled with ``cache=True`` (the first call on a machine compiles, later processes load).
+**Sorted biases (O(H + BD) per batch instead of O(BH)).** Fix a direction g and sort its n units by bias,
+:math:`c_{(0)}\le\dots\le c_{(n-1)}`. With :math:`t=u_g\cdot x`, unit (k) is active iff :math:`t+c_{(k)}>0`
+iff :math:`c_{(k)}>-t` (exactly so in floating point: a sum of two doubles is zero only when it is exactly
+zero, and keeps its sign), so the active units of a point are the ranks :math:`k\ge k(x)` with
+:math:`k(x)=\#\{k: c_{(k)}\le -t\}`. Hence, with suffix sums :math:`A_k=\sum_{i\ge k}\theta_{(i)}`,
+:math:`C_k=\sum_{i\ge k}\theta_{(i)}c_{(i)}`,
+
+.. math:: \sum_k\theta_{(k)}\,\mathrm{relu}(t+c_{(k)}) = t\,A_{k(x)} + C_{k(x)},
+
+and, with a histogram of the batch over :math:`k(x_b)` and its prefix sums
+:math:`R_k=\sum_{b:k(x_b)\le k}r_b`, :math:`T_k=\sum_{b:k(x_b)\le k}r_b t_b`,
+
+.. math:: \sum_b r_b\,\mathrm{relu}(t_b+c_{(k)}) = T_k + c_{(k)}R_k .
+
+The leaky part adds :math:`s\,(t A_0 + C_0)` to the first and :math:`s\,(\sum_b r_bt_b + c_{(k)}\sum_b
+r_b)` to the second. The projections :math:`t_{bg}` and ranks :math:`k_g(x_b)` do not change during
+training, so :func:`bucket_table` computes the ranks once per run (binary search); a batch then costs
+:math:`O(BD)` gathers and scatters plus a few passes over the H units.
+
+**Layout.** Each direction's sorted units are cut into P blocks of L consecutive ranks (P divides n) and
+stored as an (L, C) matrix, C = D P columns, column g P + p holding ranks pL..pL+L-1 of direction g
+(:func:`unit_layout`). Every prefix/suffix sum then runs down the rows for all C columns at once (a
+vectorised loop with C independent chains instead of one serial chain of length n); the few column
+totals are carried across the blocks of a direction in O(C). Memory order therefore only changes the order
+of the additions, and the arithmetic is fixed by (L, P): deterministic, float64, no fastmath.
+
+**Adam** (PyTorch's ``torch.optim.Adam``: no weight decay, no amsgrad) in the form of Kingma & Ba's
+Algorithm 1 with the bias corrections folded into the step size,
+:math:`m\leftarrow m+(1-\beta_1)(g-m)`, :math:`v\leftarrow\beta_2v+(1-\beta_2)g^2`,
+:math:`p\leftarrow p-\frac{lr\sqrt{1-\beta_2^t}}{1-\beta_1^t}\,m/(\sqrt v+\epsilon\sqrt{1-\beta_2^t})`:
+algebraically PyTorch's :math:`p-\frac{lr}{1-\beta_1^t}m/(\sqrt{v}/\sqrt{1-\beta_2^t}+\epsilon)`, with one
+division per coefficient instead of two (the divider bounds the whole step).
+
+:data:`ENGINE_VERSION` numbers this arithmetic; the run cache keys on it, so runs of an older engine are
+recomputed rather than reused. :func:`adam_epoch_dense` is the previous engine (dense O(BH) batches,
+PyTorch's form of Adam), kept as the tests' oracle and the benchmark's baseline.
+
+Kernels are compiled with ``cache=True`` (the first call on a machine compiles, later processes load) and
+``error_model="numpy"`` (no Python division-by-zero checks, which would block vectorisation; IEEE results
+unchanged).
 """
 from __future__ import annotations
 
 import numpy as np
 from numba import njit
 
-__all__ = ["adam_epoch", "predict", "hidden_features"]
+__all__ = ["ENGINE_VERSION", "unit_layout", "bucket_table", "adam_epoch", "adam_epoch_dense", "predict",
+           "hidden_features"]
+
+#: Version of the training arithmetic. 1: dense O(BH) batches with PyTorch's form of Adam (up to
+#: proofkit 0.1.0, commit c18a310); 2: sorted-bias suffix sums, (L, C) layout, Kingma-Ba form of Adam.
+ENGINE_VERSION = 2
+
+_JIT = dict(cache=True, nogil=True, error_model="numpy")
 
 
-@njit(cache=True, nogil=True)
-def _adam(p, g, m, v, lr, beta1, beta2, eps, bc1, bc2sqrt):
+def unit_layout(unit_dir: np.ndarray, c: np.ndarray, D: int):
+    """The internal order of the units for :func:`adam_epoch`: ``(idx, L, P)`` with ``idx`` (L, D P) the
+    original index of the unit at each matrix position: column g P + p, row i holds the unit of direction g
+    with bias rank p L + i (stable order for ties).
+
+    Every direction must have the same number n of units (true of every training problem). P is the
+    divisor of n that brings the column count D P closest to sqrt(H) (geometric distance; ties: more
+    columns), which balances row-loop overhead against the length of the serial chains.
+    """
+    H = len(c)
+    n = H // D
+    if n * D != H or np.any(np.bincount(unit_dir, minlength=D) != n):
+        raise ValueError("every direction must have the same number of units")
+    target = np.sqrt(H)
+    P = min((p for p in range(1, n + 1) if n % p == 0), key=lambda p: (abs(np.log(D * p / target)), -p))
+    L = n // P
+    by_dir = np.lexsort((c, unit_dir)).reshape(D, P, L)  # [g, p, i] = rank p L + i of direction g
+    return np.ascontiguousarray(by_dir.transpose(2, 0, 1).reshape(L, D * P)), L, P
+
+
+def bucket_table(X: np.ndarray, dirs: np.ndarray, c: np.ndarray, P: int) -> np.ndarray:
+    r"""K (N, D): the matrix slot (flat index row * C + column) of the first unit of direction g that x_i
+    activates, i.e. of rank :math:`k=\#\{j: c_j\le -t_{ig}\}`, :math:`t_{ig}=u_g\cdot x_i` (binary search);
+    k = n (no active unit) maps to row L of the direction's last column, a slot that no unit reads.
+    c: (L, C) biases in the layout of :func:`unit_layout`. int16 when the slots fit (a smaller table to
+    gather from), allocated by numpy (which asks Linux for huge pages for large arrays: fewer TLB misses
+    on the random rows of an epoch)."""
+    L, C = c.shape
+    K = np.empty((X.shape[0], dirs.shape[0]), dtype=np.int16 if (L + 1) * C <= 32767 else np.int32)
+    _fill_bucket_table(X, dirs, c, P, K)
+    return K
+
+
+@njit(**_JIT)
+def _proj(dirs, X, i, g):
+    """t = u_g . x_i, summed in a fixed order (the same bits wherever it is computed)."""
+    acc = 0.0
+    for k in range(dirs.shape[1]):
+        acc += dirs[g, k] * X[i, k]
+    return acc
+
+
+@njit(**_JIT)
+def _fill_bucket_table(X, dirs, c, P, K):
+    L, C = c.shape
+    n = L * P
+    for i in range(X.shape[0]):
+        for g in range(dirs.shape[0]):
+            nt = -_proj(dirs, X, i, g)
+            lo = 0
+            hi = n
+            while lo < hi:  # first rank with c > -t
+                mid = (lo + hi) >> 1
+                if c[mid % L, g * P + mid // L] <= nt:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            if lo == n:
+                K[i, g] = L * C + g * P + P - 1
+            else:
+                K[i, g] = (lo % L) * C + g * P + lo // L
+
+
+@njit(**_JIT)
+def _adam(p, g, m, v, step_size, beta1, beta2, eps_hat):
+    """p -= step_size m / (sqrt(v) + eps_hat) after the moment updates (see the module docstring)."""
+    for j in range(p.shape[0]):
+        gj = g[j]
+        mj = m[j] + (1.0 - beta1) * (gj - m[j])
+        vj = beta2 * v[j] + (1.0 - beta2) * gj * gj
+        m[j] = mj
+        v[j] = vj
+        p[j] -= step_size * mj / (np.sqrt(vj) + eps_hat)
+
+
+@njit(**_JIT)
+def _column_totals(theta, c, totA, totC):
+    """totA[col] = sum of theta down the column, totC[col] = the same of theta c (rows in ascending order)."""
+    L, C = theta.shape
+    for col in range(C):
+        totA[col] = 0.0
+        totC[col] = 0.0
+    for i in range(L):
+        for col in range(C):
+            totA[col] += theta[i, col]
+            totC[col] += theta[i, col] * c[i, col]
+
+
+@njit(**_JIT)
+def _carries_up(tot, P, car):
+    """car[g P + p] = sum of tot over the blocks p' < p of direction g (the lower biases)."""
+    for g in range(tot.shape[0] // P):
+        a = 0.0
+        for p in range(P):
+            car[g * P + p] = a
+            a += tot[g * P + p]
+
+
+@njit(**_JIT)
+def _suffix_sums(theta, c, P, totA, totC, SA, SC):
+    r"""SA[i, col] = :math:`A_k`, SC[i, col] = :math:`C_k` for the rank k = p L + i of column g P + p: row L
+    holds the higher blocks' totals (from the column totals totA, totC), then suffix sums down the rows."""
+    L, C = theta.shape
+    for g in range(C // P):
+        a = 0.0
+        b = 0.0
+        for p in range(P - 1, -1, -1):
+            col = g * P + p
+            SA[L, col] = a
+            SC[L, col] = b
+            a += totA[col]
+            b += totC[col]
+    for i in range(L - 1, -1, -1):
+        for col in range(C):
+            th = theta[i, col]
+            SA[i, col] = SA[i + 1, col] + th
+            SC[i, col] = SC[i + 1, col] + th * c[i, col]
+
+
+@njit(**_JIT)
+def adam_epoch(X, dirs, K, Y, order, c, P, theta, ga, m, v, m2, v2, step, lr, batch, slope, beta1, beta2, eps):
+    """One epoch of mini-batch Adam on (theta, ga=[gamma, alpha]); arrays are updated in place.
+
+    X (N, d) the training inputs, dirs (D, d), K from :func:`bucket_table`; Y (N,); order: the sample
+    order of this epoch (length N); c, theta, m, v: (L, C) in the layout of :func:`unit_layout` with P
+    blocks per direction; ga (2,) and its Adam moments m2, v2; step: Adam steps so far; lr: this epoch's
+    learning rate; batch: mini-batch size (the last batch may be smaller); slope: negative slope of the
+    activation (0 for ReLU). Returns (mean batch loss, step).
+    """
+    N = order.shape[0]
+    L, C = theta.shape
+    D = dirs.shape[0]
+    SA = np.empty((L + 1, C))  # suffix sums A_k, C_k of the current theta
+    SC = np.empty((L + 1, C))
+    totA = np.empty(C)  # column totals of theta and theta c
+    totC = np.empty(C)
+    hR = np.zeros((L + 1, C))  # the batch's histogram over first-active slots, then its prefix sums R_k
+    hT = np.zeros((L + 1, C))  # the same with weights r_b t_b: T_k
+    carR = np.zeros(C)  # R, T of the lower blocks of the column's direction
+    carT = np.zeros(C)
+    Tall = np.zeros(D)  # sum_b r_b t_bg (leaky part)
+    TallC = np.zeros(C)
+    g2 = np.empty(2)
+    tb = np.empty((batch, D))  # the batch's projections t_bg, slots, targets, S_b
+    kb = np.empty((batch, D), dtype=np.int32)
+    yb = np.empty(batch)
+    sb = np.empty(batch)
+    one_s = 1.0 - slope
+    leaky = slope != 0.0
+    SAf = SA.reshape((L + 1) * C)
+    SCf = SC.reshape((L + 1) * C)
+    hRf = hR.reshape((L + 1) * C)
+    hTf = hT.reshape((L + 1) * C)
+    _column_totals(theta, c, totA, totC)
+    _suffix_sums(theta, c, P, totA, totC, SA, SC)
+    total = 0.0
+    nbatches = 0
+    start = 0
+    while start < N:
+        nb = min(batch, N - start)
+        gamma = ga[0]
+        alpha = ga[1]
+        # stage the batch's rows first: a tight loop of independent loads overlaps the cache misses of
+        # the random rows, where the forward loop would stall on each
+        for bi in range(nb):
+            idx = order[start + bi]
+            yb[bi] = Y[idx]
+            for g in range(D):
+                tb[bi, g] = _proj(dirs, X, idx, g)
+                kb[bi, g] = K[idx, g]
+        # S_b = sum over g (in this order) of t A_k + C_k; directions outside, so that the points' sums
+        # are independent chains (one serial chain of D additions per point would bound the loop)
+        for bi in range(nb):
+            sb[bi] = 0.0
+        for g in range(D):
+            for bi in range(nb):
+                q = kb[bi, g]
+                sb[bi] += tb[bi, g] * SAf[q] + SCf[q]
+        loss = 0.0
+        gal = 0.0
+        gga = 0.0
+        for bi in range(nb):
+            s = sb[bi]
+            if leaky:
+                sall = 0.0
+                for g in range(D):
+                    sall += tb[bi, g] * SA[0, g * P] + SC[0, g * P]
+                s = one_s * s + slope * sall
+            r = alpha + gamma * s - yb[bi]
+            loss += r * r
+            rb = 2.0 * r / nb
+            gal += rb
+            gga += rb * s
+            for g in range(D):
+                q = kb[bi, g]
+                rt = rb * tb[bi, g]
+                hRf[q] += rb
+                hTf[q] += rt
+                if leaky:
+                    Tall[g] += rt
+        # R_k, T_k: prefix sums down each column, plus the lower blocks' totals (carR, carT)
+        for i in range(1, L):
+            for col in range(C):
+                hR[i, col] += hR[i - 1, col]
+                hT[i, col] += hT[i - 1, col]
+        if P > 1:
+            _carries_up(hR[L - 1], P, carR)
+            _carries_up(hT[L - 1], P, carT)
+        if leaky:
+            for col in range(C):
+                TallC[col] = Tall[col // P]
+            for g in range(D):
+                Tall[g] = 0.0
+        step += 1
+        bc1 = 1.0 - beta1 ** step
+        bc2sqrt = np.sqrt(1.0 - beta2 ** step)
+        step_size = lr * bc2sqrt / bc1
+        eps_hat = eps * bc2sqrt
+        # one fused pass: gradient, Adam, the new column totals, the histogram reset (the divider's
+        # sqrt and division per unit bound this loop; everything else runs beside them)
+        for col in range(C):
+            totA[col] = 0.0
+            totC[col] = 0.0
+        for i in range(L):
+            for col in range(C):
+                cj = c[i, col]
+                gj = gamma * (one_s * ((hT[i, col] + carT[col]) + cj * (hR[i, col] + carR[col]))
+                              + slope * (TallC[col] + cj * gal))
+                hR[i, col] = 0.0
+                hT[i, col] = 0.0
+                mj = m[i, col] + (1.0 - beta1) * (gj - m[i, col])
+                vj = beta2 * v[i, col] + (1.0 - beta2) * gj * gj
+                m[i, col] = mj
+                v[i, col] = vj
+                th = theta[i, col] - step_size * mj / (np.sqrt(vj) + eps_hat)
+                theta[i, col] = th
+                totA[col] += th
+                totC[col] += th * cj
+        for col in range(C):
+            hR[L, col] = 0.0
+            hT[L, col] = 0.0
+        g2[0] = gga
+        g2[1] = gal
+        _adam(ga, g2, m2, v2, step_size, beta1, beta2, eps_hat)
+        _suffix_sums(theta, c, P, totA, totC, SA, SC)
+        total += loss / nb
+        nbatches += 1
+        start += nb
+    return total / max(nbatches, 1), step
+
+
+@njit(**_JIT)
+def _adam_torch(p, g, m, v, lr, beta1, beta2, eps, bc1, bc2sqrt):
+    """PyTorch's form of the Adam update (the reference kernel's)."""
     step_size = lr / bc1
     for j in range(p.shape[0]):
         gj = g[j]
@@ -47,9 +337,10 @@ def _adam(p, g, m, v, lr, beta1, beta2, eps, bc1, bc2sqrt):
 
 
 @njit(cache=True, nogil=True)
-def adam_epoch(X, Y, order, dirs, unit_dir, c, theta, ga, m, v, m2, v2, step, lr, batch, slope,
-               beta1, beta2, eps, hbuf, gbuf):
-    """One epoch of mini-batch Adam on (theta, ga=[gamma, alpha]); arrays are updated in place.
+def adam_epoch_dense(X, Y, order, dirs, unit_dir, c, theta, ga, m, v, m2, v2, step, lr, batch, slope,
+                     beta1, beta2, eps, hbuf, gbuf):
+    """The reference epoch: dense O(BH) per batch, PyTorch's form of the Adam update (the engine before
+    ENGINE_VERSION 2, kept as the tests' oracle and the benchmark's baseline); arrays are updated in place.
 
     X (N, d), Y (N,), order: the sample order of this epoch (int64, length N), dirs (D, d), unit_dir (H,),
     c (H,), theta (H,), ga (2,), Adam moments m, v (H,) and m2, v2 (2,), step: Adam steps so far, lr: this
@@ -103,10 +394,10 @@ def adam_epoch(X, Y, order, dirs, unit_dir, c, theta, ga, m, v, m2, v2, step, lr
         step += 1
         bc1 = 1.0 - beta1 ** step
         bc2sqrt = np.sqrt(1.0 - beta2 ** step)
-        _adam(theta, gbuf, m, v, lr, beta1, beta2, eps, bc1, bc2sqrt)
+        _adam_torch(theta, gbuf, m, v, lr, beta1, beta2, eps, bc1, bc2sqrt)
         g2[0] = gga
         g2[1] = gal
-        _adam(ga, g2, m2, v2, lr, beta1, beta2, eps, bc1, bc2sqrt)
+        _adam_torch(ga, g2, m2, v2, lr, beta1, beta2, eps, bc1, bc2sqrt)
         total += loss / nb
         nbatches += 1
         start += nb

@@ -31,7 +31,7 @@ import numpy as np
 
 from ..network import PermNetwork
 from . import kernels
-from .config import TrainConfig, TrainResult
+from .config import TrainConfig, TrainError, TrainResult
 from .eventlog import PermutationLog
 from .ndnet import NDPermNetwork
 from .problem import Problem, build_problem
@@ -83,7 +83,7 @@ def provenance(cfg: TrainConfig, **extra) -> dict:
     d = {"trainer": cfg.method, "target": cfg.target, "init": cfg.init, "seed": cfg.seed, "n": cfg.n,
          "k": cfg.k, "relaxed_scale": cfg.relaxed_scale, "epochs": cfg.epochs, "batch": cfg.batch,
          "lr": cfg.lr, "decay": cfg.decay, "layout": cfg.layout, "quirk": cfg.quirk, "dim": cfg.dim,
-         "data_seed": cfg.data_seed, "proofkit": __version__}
+         "data_seed": cfg.data_seed, "proofkit": __version__, "engine": kernels.ENGINE_VERSION}
     d.update(extra)
     return d
 
@@ -100,10 +100,14 @@ def train_laperm(cfg: TrainConfig, progress=None, problem: Problem | None = None
     prob = problem if problem is not None else build_problem(cfg)
     H = prob.H
     rng = np.random.default_rng(np.random.SeedSequence([cfg.seed, 1]))
-    # Internal unit order: sorted by (direction, bias), so that the kernel's ReLU branch is predictable
-    # (random biases otherwise cost ~40% in branch misses). Internal position j is original position
-    # sidx[j]; the permutation is always kept in original positions.
-    sidx = np.lexsort((prob.c, prob.unit_dir))
+    # Internal unit order: the (L, C) matrix of kernels.unit_layout (units sorted by bias within each
+    # direction), flattened. Internal position i is original position sidx[i]; the permutation is always
+    # kept in original positions.
+    try:
+        layout, L, P = kernels.unit_layout(prob.unit_dir, prob.c, len(prob.dirs))
+    except ValueError as exc:  # not reachable from build_problem, whose directions all have n units
+        raise TrainError(str(exc)) from None
+    sidx = layout.reshape(-1)
     c_s, ud_s = np.ascontiguousarray(prob.c[sidx]), np.ascontiguousarray(prob.unit_dir[sidx])
     theta = prob.pool[sidx].copy()  # theta (internal order) = pool[perm][sidx]
     order = np.argsort(prob.pool, kind="stable")
@@ -111,7 +115,8 @@ def train_laperm(cfg: TrainConfig, progress=None, problem: Problem | None = None
     ga = np.array([1.0, rng.uniform(-1.0, 1.0)])  # gamma, alpha
     m, v = np.zeros(H), np.zeros(H)
     m2, v2 = np.zeros(2), np.zeros(2)
-    hbuf, gbuf = np.empty((cfg.batch, H)), np.empty(H)
+    c_m, theta_m, m_m, v_m = (a.reshape(layout.shape) for a in (c_s, theta, m, v))  # (L, C) views
+    K = kernels.bucket_table(prob.X, prob.dirs, c_m, P)
     mask = permutation_mask(cfg.epochs, cfg.k, cfg.relaxed_scale, cfg.decay, cfg.quirk)
     lrs = learning_rates(cfg.epochs, cfg.lr, cfg.decay)
     losses = np.full(cfg.epochs, np.nan)
@@ -129,9 +134,8 @@ def train_laperm(cfg: TrainConfig, progress=None, problem: Problem | None = None
 
     for e in range(cfg.epochs):
         batch_order = rng.permutation(N)
-        loss, step = kernels.adam_epoch(prob.X, prob.Y, batch_order, prob.dirs, ud_s, c_s, theta,
-                                        ga, m, v, m2, v2, step, lrs[e], cfg.batch, slope, BETA1, BETA2, EPS,
-                                        hbuf, gbuf)
+        loss, step = kernels.adam_epoch(prob.X, prob.dirs, K, prob.Y, batch_order, c_m, P, theta_m, ga, m_m, v_m,
+                                        m2, v2, step, lrs[e], cfg.batch, slope, BETA1, BETA2, EPS)
         losses[e] = loss
         epochs_run = e + 1
         if mask[e]:
