@@ -198,3 +198,12 @@ def test_blocks_section_of_the_file_is_drawn(files):
         lanes = [t.get_text() for ax in r.fig.axes for t in ax.get_yticklabels()]
         plt.close(r.fig)
     assert any("steps" in s and "blocks" in s for s in lanes), lanes
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is not installed")
+def test_animate_mp4_with_ffmpeg(tmp_path):
+    out = tmp_path / "a.mp4"
+    assert main(["animate", "x", "--eps", "0.2", "--out", str(out)]) == 0
+    probe = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "stream=codec_name", "-of", "csv=p=0",
+                            str(out)], capture_output=True, text=True) if shutil.which("ffprobe") else None
+    assert out.stat().st_size > 0 and (probe is None or probe.stdout.strip() == "h264")
