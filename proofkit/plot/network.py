@@ -89,9 +89,9 @@ def draw_error(ax, view: ErrorView, cert=None, eps=None, log=False):
         else:
             ax.axhspan(-U, U, color=COLORS["bound"], alpha=0.25, lw=0, label=lab)
         w = float(cert.witness)
-        ew = float(np.interp(w, view.x, view.e))
-        L = float(cert.lower)
-        ax.plot([w], [abs(ew) if log else ew], marker="D", ms=7, ls="none", mfc="none", mew=1.6, clip_on=False,
+        L = float(cert.lower)  # drawn at its value: the samples need not pass through the witness point
+        ew = L if (log or np.interp(w, view.x, view.e) >= 0) else -L
+        ax.plot([w], [ew], marker="D", ms=7, ls="none", mfc="none", mew=1.6, clip_on=False,
                 color=COLORS["witness"], label=f"witness: $L$ = {fmt_lower(L)} at $x$ = {w:.4g}")
     else:
         ew = view.e[np.argmin(np.abs(view.x - view.sampled_at))]
