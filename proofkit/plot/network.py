@@ -233,11 +233,14 @@ def draw_permutation(ax, net, columns=screen.COLUMNS):
                        linewidths=0, label=lab, rasterized=H > 3000)
         ax.legend(loc="upper left", fontsize=8, markerscale=2 if H > 200 else 1)
     else:
-        h, xe, ye = np.histogram2d(t, a_val, bins=(min(400, columns // 4), 300))
+        cells = H / 50  # about 50 units per cell: a density, not noise
+        nx = int(min(columns // 4, max(40, np.sqrt(cells * 4 / 3))))
+        h, xe, ye = np.histogram2d(t, a_val, bins=(nx, max(30, nx * 3 // 4)))
         from matplotlib.colors import LogNorm
 
         im = ax.imshow(h.T, origin="lower", aspect="auto", extent=(xe[0], xe[-1], ye[0], ye[-1]),
-                       norm=LogNorm(vmin=1, vmax=max(2, h.max())), cmap="cividis", interpolation="nearest")
+                       norm=LogNorm(vmin=max(1.0, float(h[h > 0].min())), vmax=max(2.0, float(h.max()))), cmap="cividis", interpolation="nearest")
+        ax.grid(False)
         cb = ax.figure.colorbar(im, ax=ax, pad=0.13, fraction=0.04)
         cb.set_label("units per cell", fontsize=8)
     ax.set_xlabel(r"unit's break-point $t_i$ (units ordered by bias)")
