@@ -44,30 +44,17 @@ class PlotError(ProofkitError):
 
 
 def _rc() -> dict:
-    from ..plots import serif_font  # the project's font choice (never fails)
+    """The paper style of :func:`proofkit.plots.style_rc` (fonts, mathtext, deterministic SVG ids), at the
+    smaller sizes of a multi-panel figure, with a light grid."""
+    from ..plots import style_rc
 
-    return {
-        "font.family": "serif",
-        "font.serif": [serif_font(), "DejaVu Serif"],
-        "mathtext.fontset": "cm",
-        "font.size": 10,
-        "axes.labelsize": 11,
-        "axes.titlesize": 11,
-        "xtick.labelsize": 9,
-        "ytick.labelsize": 9,
-        "legend.fontsize": 8.5,
-        "legend.framealpha": 0.9,
-        "axes.unicode_minus": False,
-        "axes.grid": True,
-        "grid.color": COLORS["grid"],
-        "grid.linewidth": 0.6,
-        "svg.hashsalt": "proofkit",
-        "svg.fonttype": "path",
-        "pdf.fonttype": 42,
-        "path.simplify": True,
-        "savefig.dpi": 110,
-        "figure.dpi": 110,
-    }
+    rc = dict(style_rc())
+    rc.update({"font.size": 10, "axes.labelsize": 11, "axes.titlesize": 11, "xtick.labelsize": 9,
+               "ytick.labelsize": 9, "legend.fontsize": 8.5, "legend.framealpha": 0.9, "axes.grid": True,
+               "grid.color": COLORS["grid"], "grid.linewidth": 0.6, "svg.fonttype": "path", "pdf.fonttype": 42,
+               "savefig.dpi": 110, "figure.dpi": 110})
+    rc.pop("figure.figsize", None)
+    return rc
 
 
 @contextmanager
