@@ -21,7 +21,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent / "notebooks"
 EXPECTED = ["01_why_permutations", "02_four_pair_step", "03_building_theorem1", "04_theorems_2_and_3",
-            "05_watching_training"]
+            "05_watching_training", "06_where_training_stops"]
 NOTEBOOKS = sorted(p.stem for p in ROOT.glob("*.ipynb"))
 
 

@@ -19,7 +19,7 @@ from ..errors import ProofkitError
 
 # verbs, in the order --help lists them; a module that is not there yet is skipped
 VERBS = ["construct", "verify", "prove", "widths", "montecarlo", "train", "torchio", "figures", "reproduce", "plot",
-         "animate"]
+         "animate", "floor"]
 
 
 class CLIError(ProofkitError):
