@@ -2,7 +2,8 @@ r"""The run function of the figure sweeps: one permutation-training run, summari
 
 A run configuration (the sweep's unit, hashed by :func:`proofkit.experiments.sweep.config_key`) is
 
-``{"kind": "train", "engine": <proofkit version>, "train": <every field of TrainConfig>, "record": {...}}``
+``{"kind": "train", "engine": <proofkit version>, "engine_version": <proofkit.train.ENGINE_VERSION>,
+"train": <every field of TrainConfig>, "record": {...}}``
 
 (plus ``"problem_revision"`` when the problem of that dimension has been revised,
 :data:`proofkit.train.problem.PROBLEM_REVISION` above 1, so runs of a changed problem are recomputed),
@@ -38,7 +39,7 @@ def train_config(train: dict, *, predictions: int = 0, events: int = 0) -> dict:
     completed with the defaults); ``predictions`` > 0 keeps every that-many-th test prediction;
     ``events`` > 0 keeps the permutation-event log with that many rows of the changed matrix."""
     from .. import __version__
-    from ..train import TrainConfig
+    from ..train import ENGINE_VERSION, TrainConfig
     from ..train.problem import PROBLEM_REVISION
 
     train = dict(train)
@@ -52,7 +53,8 @@ def train_config(train: dict, *, predictions: int = 0, events: int = 0) -> dict:
     explicit = {k: full[k] for k in train}
     if "domain" in explicit:
         explicit["domain"] = [float(v) for v in explicit["domain"]]
-    config = {"kind": "train", "engine": __version__, "train": explicit, "record": record}
+    config = {"kind": "train", "engine": __version__, "engine_version": ENGINE_VERSION, "train": explicit,
+              "record": record}
     revision = PROBLEM_REVISION[full["dim"]]
     if revision > 1:  # revisions after the first only, so the keys of unchanged problems stay as they were
         config["problem_revision"] = revision
