@@ -6,7 +6,7 @@ import pytest
 
 from proofkit.network import PermNetwork
 from proofkit.pool import INITIALISATIONS
-from proofkit.train import PermutationLog, TrainConfig, TrainError, permutation_epochs, run, train_laperm
+from proofkit.train import PermutationLog, TrainConfig, TrainError, kernels, permutation_epochs, run, train_laperm
 from proofkit.train.problem import build_problem
 from proofkit.train.schedule import learning_rates, period
 
@@ -139,6 +139,20 @@ def test_same_seed_is_bit_identical_and_other_seed_differs():
     assert np.array_equal(a.log.arrays()["changed_packed"], b.log.arrays()["changed_packed"])
     c = run(cfg.with_(seed=12))
     assert c.net.shift != a.net.shift
+
+
+@pytest.mark.parametrize("kw", [
+    dict(target="sin(2*pi*x)", n=30, activation="leaky_relu", init="pairwise"),  # P > 1 blocks, leaky
+    dict(target="-sin(pi*x*y)", dim=2, n=6, batch=16),
+    dict(target="sin(3*x)*cos(y)*sin(2*z)", dim=3, n=4, batch=32),
+])
+def test_same_config_is_bit_identical_in_every_dimension(kw):
+    cfg = TrainConfig(**{**dict(epochs=12, n_train=256, n_test=9, k=3, seed=7), **kw})
+    a, b = run(cfg), run(cfg)
+    assert np.array_equal(a.net.permutation, b.net.permutation)
+    assert a.net.scale == b.net.scale and a.net.shift == b.net.shift
+    assert np.array_equal(a.history["loss"].view(np.int64), b.history["loss"].view(np.int64))
+    assert a.net.provenance["engine"] == kernels.ENGINE_VERSION
 
 
 # ------------------------------------------------------------------ permutation-event log
