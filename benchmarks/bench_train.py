@@ -5,10 +5,16 @@ epoch), MSE, ExponentialLR(0.998), a permutation every k = 5 epochs (authors' tr
 numba kernels are single-threaded; torch gets ``torch.set_num_threads(1)``.
 
 Timing: each measurement is repeated (``--repeat``, default 3) and the minimum is reported, because the
-machine may be shared. proofkit's number is the wall time of ``train_laperm`` divided by the epochs, after
+machine may be shared (the load average is printed). proofkit's number is the wall time of ``train_laperm`` divided by the epochs, after
 a warm-up run that loads (or compiles) the numba kernels; it includes the permutation steps and the
 per-epoch shuffles. The PyTorch loop uses ``DataLoader(TensorDataset, batch_size, shuffle=True)`` as the
 authors' code does, float32, and the same permutation rule (argsort of argsort, in place).
+
+``--engines`` compares the training engine with the previous one (:func:`proofkit.train.kernels.adam_epoch`
+against :func:`~proofkit.train.kernels.adam_epoch_dense`, engine version 1: dense O(BH) batches), kernel
+only, interleaved in one process, on the 1-D protocol at n = 10, 160, 1280, the 2-D protocol of Fig. 3
+(8 directions, batch 128, 51 200 points, n = 320) and the 3-D protocol of Fig. 4 (26 directions, batch 640,
+n = 320).
 
 ``--compare`` instead compares LaPerm with the permutation search (``swap``) at equal wall-clock budget
 (default 10 s per run) on the Pairwise pool, targets sin(2 pi x) and -sin(2 pi x), n in {40, 160, 640}:
@@ -16,7 +22,8 @@ authors' code does, float32, and the same permutation rule (argsort of argsort, 
 the full protocol when 6400 epochs fit in the budget, otherwise with the epochs that fit and the decay
 rescaled so that the final learning rate is the protocol's (decay' = 0.998^(6400/E)).
 
-Usage: ``python benchmarks/bench_train.py [--widths 10 160 1280] [--repeat 3] [--torch-epochs 3]`` or
+Usage: ``python benchmarks/bench_train.py [--widths 10 160 1280] [--repeat 3] [--torch-epochs 3]``,
+``python benchmarks/bench_train.py --engines`` or
 ``python benchmarks/bench_train.py --compare [--budget 10] [--seeds 2022 3022 4022]``.
 """
 from __future__ import annotations
@@ -30,7 +37,9 @@ for _var in ("NUMBA_NUM_THREADS", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MK
 
 import numpy as np  # noqa: E402
 
-from proofkit.train import TrainConfig, train_laperm  # noqa: E402
+from proofkit.train import TrainConfig, kernels, train_laperm  # noqa: E402
+from proofkit.train.laperm import BETA1, BETA2, EPS  # noqa: E402
+from proofkit.train.problem import build_problem  # noqa: E402
 
 
 def proofkit_epoch_seconds(n: int, epochs: int, repeat: int) -> float:
@@ -39,9 +48,9 @@ def proofkit_epoch_seconds(n: int, epochs: int, repeat: int) -> float:
     train_laperm(cfg.with_(epochs=2))  # warm-up: numba cache load / compile
     best = np.inf
     for _ in range(repeat):
-        t = time.perf_counter()
+        t = time.process_time()
         train_laperm(cfg)
-        best = min(best, (time.perf_counter() - t) / epochs)
+        best = min(best, (time.process_time() - t) / epochs)
     return best
 
 
@@ -84,7 +93,7 @@ def torch_epoch_seconds(n: int, epochs: int, repeat: int) -> float | None:
         sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=0.998)
         loss_fn = nn.MSELoss()
         e0 = 0
-        t = time.perf_counter()
+        t = time.process_time()
         for epoch in range(epochs):
             for xb, yb in loader:
                 opt.zero_grad()
@@ -98,8 +107,65 @@ def torch_epoch_seconds(n: int, epochs: int, repeat: int) -> float | None:
                     rank = torch.argsort(torch.argsort(th))
                     model.layer2.weight.copy_(w0[rank].reshape(1, -1))
                 e0 = epoch
-        best = min(best, (time.perf_counter() - t) / epochs)
+        best = min(best, (time.process_time() - t) / epochs)
     return best
+
+
+ENGINE_CASES = (
+    ("1-D n=10", dict(target="-sin(2*pi*x)", n=10, init="pairwise"), 200, 20),
+    ("1-D n=160", dict(target="-sin(2*pi*x)", n=160, init="pairwise"), 100, 20),
+    ("1-D n=1280", dict(target="-sin(2*pi*x)", n=1280, init="pairwise"), 50, 5),
+    ("2-D n=320", dict(target="-sin(pi*x*y)", n=320, dim=2, batch=128), 10, 1),
+    ("3-D n=320", dict(target="sin(3*x)*cos(y)*sin(2*z)", n=320, dim=3, batch=640, k=20), 10, 1),
+)
+
+
+def engine_epoch_seconds(kw: dict, epochs: int, dense_epochs: int, repeat: int) -> tuple[float, float]:
+    """Kernel-only seconds per epoch (min over ``repeat``) of the current engine and of the dense reference
+    (the previous engine), from the pool's initial arrangement, interleaved."""
+    cfg = TrainConfig(**kw, epochs=1)
+    prob = build_problem(cfg)
+    D, H, N = len(prob.dirs), prob.H, len(prob.Y)
+    idx, L, P = kernels.unit_layout(prob.unit_dir, prob.c, D)
+    c = np.ascontiguousarray(prob.c[idx])
+    K = kernels.bucket_table(prob.X, prob.dirs, c, P)
+    dense_idx = np.lexsort((prob.c, prob.unit_dir))  # the previous engine's unit order
+    c_d, ud_d = np.ascontiguousarray(prob.c[dense_idx]), np.ascontiguousarray(prob.unit_dir[dense_idx])
+
+    def new(e):
+        theta, m, v = np.ascontiguousarray(prob.pool[idx]), np.zeros((L, H // L)), np.zeros((L, H // L))
+        ga, m2, v2, rng, step = np.array([1.0, 0.0]), np.zeros(2), np.zeros(2), np.random.default_rng(0), 0
+        t = time.process_time()
+        for _ in range(e):
+            _, step = kernels.adam_epoch(prob.X, prob.dirs, K, prob.Y, rng.permutation(N), c, P, theta, ga, m, v,
+                                         m2, v2, step, 1e-3, cfg.batch, cfg.slope, BETA1, BETA2, EPS)
+        return (time.process_time() - t) / e
+
+    def old(e):
+        theta, m, v = prob.pool[dense_idx].copy(), np.zeros(H), np.zeros(H)
+        ga, m2, v2, rng, step = np.array([1.0, 0.0]), np.zeros(2), np.zeros(2), np.random.default_rng(0), 0
+        hbuf, gbuf = np.empty((cfg.batch, H)), np.empty(H)
+        t = time.process_time()
+        for _ in range(e):
+            _, step = kernels.adam_epoch_dense(prob.X, prob.Y, rng.permutation(N), prob.dirs, ud_d, c_d, theta, ga, m,
+                                               v, m2, v2, step, 1e-3, cfg.batch, cfg.slope, BETA1, BETA2, EPS,
+                                               hbuf, gbuf)
+        return (time.process_time() - t) / e
+
+    new(1), old(1)  # compile / load
+    best_new = best_old = np.inf
+    for _ in range(repeat):
+        best_new = min(best_new, new(epochs))
+        best_old = min(best_old, old(dense_epochs))
+    return best_new, best_old
+
+
+def engines(repeat: int) -> None:
+    """Print kernel-only ms/epoch of the dense reference (engine 1) and the current engine, and the ratio."""
+    print(f"{'case':>11} {'engine 1 ms/epoch':>18} {f'engine {kernels.ENGINE_VERSION} ms/epoch':>18} {'speed-up':>9}")
+    for name, kw, epochs, dense_epochs in ENGINE_CASES:
+        ours, dense = engine_epoch_seconds(kw, epochs, dense_epochs, repeat)
+        print(f"{name:>11} {dense * 1e3:18.3f} {ours * 1e3:18.3f} {dense / ours:9.1f}", flush=True)
 
 
 def compare(budget: float, seeds, widths=(40, 160, 640)) -> None:
@@ -129,10 +195,15 @@ def main(argv=None) -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--epochs", type=int, default=200, help="epochs per proofkit measurement")
     ap.add_argument("--torch-epochs", type=int, default=3, help="epochs per torch measurement")
+    ap.add_argument("--engines", action="store_true", help="current vs previous engine (kernel only, 1-D/2-D/3-D)")
     ap.add_argument("--compare", action="store_true", help="LaPerm vs permutation search at equal time")
     ap.add_argument("--budget", type=float, default=10.0, help="seconds per run for --compare")
     ap.add_argument("--seeds", type=int, nargs="+", default=[2022, 3022, 4022])
     args = ap.parse_args(argv)
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())} ({os.cpu_count()} cores)", flush=True)
+    if args.engines:
+        engines(args.repeat)
+        return
     if args.compare:
         compare(args.budget, args.seeds)
         return
