@@ -7,7 +7,6 @@ measure) / the certificate is invalid (one line why); 2 bad input.
 """
 from __future__ import annotations
 
-import json
 import os
 import shlex
 
@@ -82,17 +81,12 @@ def _check(path) -> int:
 
 
 def _directions(spec, dim):
-    from ..floor import FloorError, paper_directions, parse_directions
+    from ..floor import paper_directions, parse_directions
+    from ..floor.certificate import read_json
 
     if spec == "paper":
         return paper_directions(dim), "paper"
-    try:
-        with open(spec, encoding="utf-8") as fh:
-            data = json.load(fh)
-    except FileNotFoundError:
-        raise CLIError(f"--directions: no such file '{spec}' (or use 'paper')") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise FloorError(f"--directions {spec}: not a JSON file ({exc})") from None
+    data = read_json(spec)
     return parse_directions(data, dim), f"file:{os.path.basename(spec)}"
 
 

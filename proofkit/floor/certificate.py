@@ -38,7 +38,7 @@ from .directions import FloorError, direction_json, level_keys, lines, parse_dir
 from .target import VARIABLES, NdTarget
 
 __all__ = ["FORMAT", "FloorCertificate", "CheckResult", "zero_mass_violation", "enclose_bound",
-           "certify_measure", "load_certificate", "check", "grid_violation"]
+           "certify_measure", "load_certificate", "check", "grid_violation", "read_json"]
 
 FORMAT = "proofkit.floor/1"
 MAX_POINTS = 100_000
@@ -188,22 +188,26 @@ def _need(data, key, kind):
     return v
 
 
+def read_json(path):
+    """The parsed contents of a JSON file; :class:`FloorError` (one line) if it is missing or not JSON."""
+    path = os.fspath(path)
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return json.load(fh)
+    except FileNotFoundError:
+        raise FloorError(f"{path}: no such file") from None
+    except json.JSONDecodeError as exc:
+        raise FloorError(f"{path}: not JSON ({exc.msg}, line {exc.lineno})") from None
+    except UnicodeDecodeError:
+        raise FloorError(f"{path}: not a UTF-8 text file") from None
+
+
 def load_certificate(source) -> FloorCertificate:
     """Read and validate a ``proofkit.floor/1`` file (a path) or its parsed JSON (a dict).
 
     Raises :class:`FloorError` (bad input: one line naming the field) for anything malformed; the
     mathematical check is :func:`check`."""
-    if isinstance(source, dict):
-        data = source
-    else:
-        path = os.fspath(source)
-        try:
-            with open(path, encoding="utf-8") as fh:
-                data = json.load(fh)
-        except json.JSONDecodeError as exc:
-            raise FloorError(f"{path}: not JSON ({exc.msg}, line {exc.lineno})") from None
-        except UnicodeDecodeError:
-            raise FloorError(f"{path}: not a UTF-8 text file") from None
+    data = source if isinstance(source, dict) else read_json(source)
     if not isinstance(data, dict):
         raise FloorError("certificate: expected a JSON object")
     if data.get("format") != FORMAT:
