@@ -25,6 +25,7 @@ def register(sub):
 def run(args) -> int:
     from ..build import build
     from ..plot.animate import construction_frames, write_animation
+    from ..plot.style import fmt_upper
 
     ext = os.path.splitext(args.out)[1].lower()
     if ext not in (".gif", ".mp4"):
@@ -43,5 +44,5 @@ def run(args) -> int:
     frames = construction_frames(res.construction, res.certificate, f, float(args.eps))
     write_animation(frames, args.out, ms_per_frame=args.ms)
     info(f"wrote       {args.out} ({len(frames)} frames, {res.construction.width_used} hidden units, "
-         f"U = {res.certificate.upper:.4g}, {time.perf_counter() - t0:.2f} s)")
+         f"U = {fmt_upper(res.certificate.upper, 4)} rounded up, {time.perf_counter() - t0:.2f} s)")
     return 0 if res.certificate.certified else 1

@@ -7,7 +7,7 @@ import os
 import time
 from fractions import Fraction
 
-from .style import FORMATS, PlotError
+from .style import FORMATS, PlotError, fmt_upper
 
 __all__ = ["file_kind", "render", "Rendered", "OUT_FORMATS"]
 
@@ -93,7 +93,8 @@ def load_network_bundle(path, target_text=None, eps=None, cert_path=None, certif
     elif target is not None and certify_missing:
         t0 = time.perf_counter()
         cert = certify(net, target, None if eps is None else float(eps), domain=net.domain)
-        notes.append(f"certified   U = {cert.upper:.6g} ({cert.method}) in {time.perf_counter() - t0:.2f} s")
+        notes.append(f"certified   U = {fmt_upper(cert.upper, 6)} (rounded up; {cert.method}) in "
+                     f"{time.perf_counter() - t0:.2f} s")
     return net, target, eps, cert, blocks, notes
 
 
