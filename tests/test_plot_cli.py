@@ -207,3 +207,12 @@ def test_animate_mp4_with_ffmpeg(tmp_path):
     probe = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "stream=codec_name", "-of", "csv=p=0",
                             str(out)], capture_output=True, text=True) if shutil.which("ffprobe") else None
     assert out.stat().st_size > 0 and (probe is None or probe.stdout.strip() == "h264")
+
+
+def test_unreadable_log_and_certificate_are_one_line_errors(files, tmp_path, capsys):
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes((files / "log.npz").read_bytes()[:100])
+    assert _plot(bad, "--out", tmp_path / "o.png") == 2
+    assert _plot(files / "net.json", "--cert", files / "log.npz", "--out", tmp_path / "o.png") == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and "training log" in err[0] and "not a certificate" in err[1]

@@ -55,7 +55,7 @@ def load_network_bundle(path, target_text=None, eps=None, cert_path=None, certif
     """(net, target, eps, cert, blocks, notes) of a 1-D network file, with the file's provenance as the
     default target and tolerance; the certificate ``cert`` (an object), or the one in ``cert_path``
     (checked against the target and domain), or one computed now when ``certify_missing``."""
-    from ..certify import Certificate, certify
+    from ..certify import certify
     from ..construct.record import read_blocks
     from ..expr import parse_target
     from ..network import PermNetwork, read_network_json
@@ -77,7 +77,7 @@ def load_network_bundle(path, target_text=None, eps=None, cert_path=None, certif
             raise PlotError(f"provenance.epsilon: not a number: {prov['epsilon']!r}") from None
     target = parse_target(text) if text else None
     if cert is None and cert_path:
-        cert = Certificate.load(cert_path)
+        cert = _load_certificate(cert_path)
         if target is not None and cert.target != target.text:
             raise PlotError(f"--cert is for target '{cert.target}', not '{target.text}'")
         if tuple(map(float, cert.domain)) != tuple(map(float, net.domain)):
@@ -96,6 +96,15 @@ def load_network_bundle(path, target_text=None, eps=None, cert_path=None, certif
         notes.append(f"certified   U = {fmt_upper(cert.upper, 6)} (rounded up; {cert.method}) in "
                      f"{time.perf_counter() - t0:.2f} s")
     return net, target, eps, cert, blocks, notes
+
+
+def _load_certificate(path):
+    from ..certify import Certificate
+
+    try:
+        return Certificate.load(path)
+    except UnicodeDecodeError:
+        raise PlotError(f"{path}: not a certificate (not UTF-8 JSON)") from None
 
 
 def render(path, out, *, target_text=None, eps=None, cert_path=None, net_path=None, log_scale=False,
@@ -126,11 +135,10 @@ def render(path, out, *, target_text=None, eps=None, cert_path=None, net_path=No
         from .nd import nd_figure
         return Rendered(kind, nd_figure(net, target))
     if kind == "certificate":
-        from ..certify import Certificate
         from ..expr import parse_target
         from .certificate import BINS, certificate_figure
 
-        cert = Certificate.load(path)
+        cert = _load_certificate(path)
         net = None
         if net_path:
             from ..network import PermNetwork

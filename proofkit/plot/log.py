@@ -11,6 +11,8 @@ in it changed), never by dropping steps silently: the axis labels say how many s
 """
 from __future__ import annotations
 
+import zipfile
+
 import numpy as np
 
 from .style import COLORS, PlotError, panel_tag
@@ -46,7 +48,7 @@ def load_log(path) -> RunLog:
             loss_epoch = np.asarray(z["loss_epoch"], float) if "loss_epoch" in keys else None
             return RunLog(np.asarray(z["epoch"]), changed, np.asarray(z["count"]), np.asarray(z["test_mse"], float),
                           np.asarray(z["test_linf"], float), width, loss, loss_epoch)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
         raise PlotError(f"{path}: cannot read the training log ({exc})") from None
 
 
