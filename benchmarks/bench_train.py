@@ -129,6 +129,7 @@ def engine_epoch_seconds(kw: dict, epochs: int, dense_epochs: int, repeat: int) 
     idx, L, P = kernels.unit_layout(prob.unit_dir, prob.c, D)
     c = np.ascontiguousarray(prob.c[idx])
     K = kernels.bucket_table(prob.X, prob.dirs, c, P)
+    sparse = kernels.sparse_batches(cfg.batch, D, L, H // L)
     dense_idx = np.lexsort((prob.c, prob.unit_dir))  # the previous engine's unit order
     c_d, ud_d = np.ascontiguousarray(prob.c[dense_idx]), np.ascontiguousarray(prob.unit_dir[dense_idx])
 
@@ -138,7 +139,7 @@ def engine_epoch_seconds(kw: dict, epochs: int, dense_epochs: int, repeat: int) 
         t = time.process_time()
         for _ in range(e):
             _, step = kernels.adam_epoch(prob.X, prob.dirs, K, prob.Y, rng.permutation(N), c, P, theta, ga, m, v,
-                                         m2, v2, step, 1e-3, cfg.batch, cfg.slope, BETA1, BETA2, EPS)
+                                         m2, v2, step, 1e-3, cfg.batch, cfg.slope, BETA1, BETA2, EPS, sparse)
         return (time.process_time() - t) / e
 
     def old(e):

@@ -91,21 +91,23 @@ def numpy_forward_grad(dirs, unit_dir, c, X, Y, theta, gamma, alpha, slope, idx)
     return np.mean(res ** 2), gamma * (r @ h), r @ s, r.sum()
 
 
-def sorted_epoch(dirs, unit_dir, c, X, Y, theta, ga, order, batch, slope, lr, m=None, v=None, step=0):
+def sorted_epoch(dirs, unit_dir, c, X, Y, theta, ga, order, batch, slope, lr, sparse=None):
     """The sorted-bias epoch on arrays in original unit order; returns (loss, step, theta, ga, m, v, m2, v2)
-    in original order (internally the (L, C) layout of unit_layout)."""
+    in original order (internally the (L, C) layout of unit_layout). ``sparse``: force the slot-by-slot
+    mode on or off (None: the trainer's choice)."""
     H = len(theta)
     idx, L, P = kernels.unit_layout(unit_dir, c, len(dirs))
     flat = idx.reshape(-1)
     cm = np.ascontiguousarray(c[flat]).reshape(idx.shape)
     th = np.ascontiguousarray(theta[flat]).reshape(idx.shape)
-    mm = (np.zeros(H) if m is None else m)[flat].reshape(idx.shape)
-    vv = (np.zeros(H) if v is None else v)[flat].reshape(idx.shape)
+    mm, vv = np.zeros(idx.shape), np.zeros(idx.shape)
     K = kernels.bucket_table(X, dirs, cm, P)
+    if sparse is None:
+        sparse = kernels.sparse_batches(batch, len(dirs), L, H // L)
     ga = ga.copy()
     m2, v2 = np.zeros(2), np.zeros(2)
-    loss, step = kernels.adam_epoch(X, dirs, K, Y, order, cm, P, th, ga, mm, vv, m2, v2, step, lr, batch, slope,
-                                    B1, B2, EPS)
+    loss, step = kernels.adam_epoch(X, dirs, K, Y, order, cm, P, th, ga, mm, vv, m2, v2, 0, lr, batch, slope,
+                                    B1, B2, EPS, sparse)
     out = []
     for a in (th, mm, vv):
         o = np.empty(H)
@@ -194,6 +196,21 @@ def test_sorted_epoch_agrees_with_the_dense_reference(dim, n, batch, extra, slop
     np.testing.assert_allclose(s[2], d[2], rtol=0, atol=1e-10)  # theta moves by ~1e-3 per step
     np.testing.assert_allclose(s[3], d[3], rtol=0, atol=1e-10)
     assert s[0] == pytest.approx(d[0], rel=1e-9, abs=1e-12)
+
+
+@given(dim=st.sampled_from([1, 2, 3]), n=st.integers(1, 60), batch=st.integers(1, 12), extra=st.integers(0, 30),
+       slope=st.sampled_from([0.0, 0.01]), ties=st.booleans(), seed=st.integers(0, 2 ** 32 - 1))
+def test_slot_by_slot_mode_gives_the_same_bits(dim, n, batch, extra, slope, ties, seed):
+    """The sparse mode (suffix sums and histogram totals slot by slot) repeats the full passes' additions
+    in the same order: identical bits, whichever mode the trainer picks."""
+    N = batch + extra
+    dirs, unit_dir, c, X, Y, theta = problem(dim, n, N, ties, seed)
+    order = np.random.default_rng(seed).permutation(N)
+    full = sorted_epoch(dirs, unit_dir, c, X, Y, theta, np.array([0.9, 0.2]), order, batch, slope, 1e-2, False)
+    slots = sorted_epoch(dirs, unit_dir, c, X, Y, theta, np.array([0.9, 0.2]), order, batch, slope, 1e-2, True)
+    for a, b in zip(full[2:], slots[2:]):
+        assert np.array_equal(a.view(np.int64), b.view(np.int64))
+    assert full[0] == slots[0]
 
 
 def test_points_on_break_points_contribute_nothing():

@@ -73,7 +73,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["ENGINE_VERSION", "unit_layout", "bucket_table", "adam_epoch", "adam_epoch_dense", "predict",
+__all__ = ["ENGINE_VERSION", "unit_layout", "bucket_table", "sparse_batches", "adam_epoch", "adam_epoch_dense", "predict",
            "hidden_features"]
 
 #: Version of the training arithmetic. 1: dense O(BH) batches with PyTorch's form of Adam (up to
@@ -172,29 +172,25 @@ def _column_totals(theta, c, totA, totC):
 
 
 @njit(**_JIT)
-def _carries_up(tot, P, car):
-    """car[g P + p] = sum of tot over the blocks p' < p of direction g (the lower biases)."""
+def _carries(tot, P, car, up):
+    """car[g P + p] = sum of tot over the blocks p' < p (``up``: the lower biases) or p' > p (the higher
+    biases) of direction g, added in the order of the blocks."""
     for g in range(tot.shape[0] // P):
         a = 0.0
-        for p in range(P):
-            car[g * P + p] = a
-            a += tot[g * P + p]
+        for k in range(P):
+            col = g * P + (k if up else P - 1 - k)
+            car[col] = a
+            a += tot[col]
 
 
 @njit(**_JIT)
-def _suffix_sums(theta, c, P, totA, totC, SA, SC):
-    r"""SA[i, col] = :math:`A_k`, SC[i, col] = :math:`C_k` for the rank k = p L + i of column g P + p: row L
-    holds the higher blocks' totals (from the column totals totA, totC), then suffix sums down the rows."""
+def _suffix_sums(theta, c, carA, carC, SA, SC):
+    r"""SA[i, col] = :math:`A_k`, SC[i, col] = :math:`C_k` for the rank k = p L + i of column g P + p:
+    row L holds the higher blocks' sums carA, carC, then suffix sums down the rows."""
     L, C = theta.shape
-    for g in range(C // P):
-        a = 0.0
-        b = 0.0
-        for p in range(P - 1, -1, -1):
-            col = g * P + p
-            SA[L, col] = a
-            SC[L, col] = b
-            a += totA[col]
-            b += totC[col]
+    for col in range(C):
+        SA[L, col] = carA[col]
+        SC[L, col] = carC[col]
     for i in range(L - 1, -1, -1):
         for col in range(C):
             th = theta[i, col]
@@ -203,28 +199,59 @@ def _suffix_sums(theta, c, P, totA, totC, SA, SC):
 
 
 @njit(**_JIT)
-def adam_epoch(X, dirs, K, Y, order, c, P, theta, ga, m, v, m2, v2, step, lr, batch, slope, beta1, beta2, eps):
+def _suffix_at(theta, c, carA, carC, row, col):
+    """(SA[row, col], SC[row, col]) of :func:`_suffix_sums` for one slot, computed by the same additions in
+    the same order (so the values are bit for bit those of the full pass)."""
+    A = carA[col]
+    B = carC[col]
+    for i in range(theta.shape[0] - 1, row - 1, -1):
+        th = theta[i, col]
+        A = A + th
+        B = B + th * c[i, col]
+    return A, B
+
+
+def sparse_batches(batch: int, D: int, L: int, C: int) -> bool:
+    """Whether :func:`adam_epoch` computes the batch's suffix sums slot by slot (about B D L / 2 additions)
+    instead of in a full pass over the (L + 1, C) matrix: when B D L <= H / 2 (1-D at n >= 320, where a
+    batch of 8 touches 16 slots of thousands). Both ways give the same bits."""
+    return batch * D * L * 2 <= L * C
+
+
+@njit(**_JIT)
+def adam_epoch(X, dirs, K, Y, order, c, P, theta, ga, m, v, m2, v2, step, lr, batch, slope, beta1, beta2, eps,
+               sparse):
     """One epoch of mini-batch Adam on (theta, ga=[gamma, alpha]); arrays are updated in place.
 
     X (N, d) the training inputs, dirs (D, d), K from :func:`bucket_table`; Y (N,); order: the sample
     order of this epoch (length N); c, theta, m, v: (L, C) in the layout of :func:`unit_layout` with P
     blocks per direction; ga (2,) and its Adam moments m2, v2; step: Adam steps so far; lr: this epoch's
     learning rate; batch: mini-batch size (the last batch may be smaller); slope: negative slope of the
-    activation (0 for ReLU). Returns (mean batch loss, step).
+    activation (0 for ReLU); sparse: the slot-by-slot suffix sums and histogram totals of
+    :func:`sparse_batches` (same bits either way). Returns (mean batch loss, step).
     """
     N = order.shape[0]
     L, C = theta.shape
     D = dirs.shape[0]
-    SA = np.empty((L + 1, C))  # suffix sums A_k, C_k of the current theta
+    SA = np.empty((L + 1, C))  # suffix sums A_k, C_k of the current theta (full pass, not sparse)
     SC = np.empty((L + 1, C))
     totA = np.empty(C)  # column totals of theta and theta c
     totC = np.empty(C)
-    hR = np.zeros((L + 1, C))  # the batch's histogram over first-active slots, then its prefix sums R_k
-    hT = np.zeros((L + 1, C))  # the same with weights r_b t_b: T_k
+    carA = np.empty(C)  # A, C of the higher blocks of the column's direction
+    carC = np.empty(C)
+    hR = np.zeros((L + 1, C))  # the batch's histogram over first-active slots (r_b)
+    hT = np.zeros((L + 1, C))  # the same with weights r_b t_b
+    totR = np.zeros(C)  # column totals of hR, hT (rows 0..L-1)
+    totT = np.zeros(C)
     carR = np.zeros(C)  # R, T of the lower blocks of the column's direction
     carT = np.zeros(C)
+    runR = np.empty(C)  # R_k, T_k down the rows of the fused pass
+    runT = np.empty(C)
+    touched = np.zeros(C, dtype=np.bool_)
     Tall = np.zeros(D)  # sum_b r_b t_bg (leaky part)
     TallC = np.zeros(C)
+    Atot = np.empty(D)  # A_0, C_0 of each direction (leaky part)
+    Ctot = np.empty(D)
     g2 = np.empty(2)
     tb = np.empty((batch, D))  # the batch's projections t_bg, slots, targets, S_b
     kb = np.empty((batch, D), dtype=np.int32)
@@ -237,7 +264,6 @@ def adam_epoch(X, dirs, K, Y, order, c, P, theta, ga, m, v, m2, v2, step, lr, ba
     hRf = hR.reshape((L + 1) * C)
     hTf = hT.reshape((L + 1) * C)
     _column_totals(theta, c, totA, totC)
-    _suffix_sums(theta, c, P, totA, totC, SA, SC)
     total = 0.0
     nbatches = 0
     start = 0
@@ -245,6 +271,10 @@ def adam_epoch(X, dirs, K, Y, order, c, P, theta, ga, m, v, m2, v2, step, lr, ba
         nb = min(batch, N - start)
         gamma = ga[0]
         alpha = ga[1]
+        _carries(totA, P, carA, False)
+        _carries(totC, P, carC, False)
+        if not sparse:
+            _suffix_sums(theta, c, carA, carC, SA, SC)
         # stage the batch's rows first: a tight loop of independent loads overlaps the cache misses of
         # the random rows, where the forward loop would stall on each
         for bi in range(nb):
@@ -260,7 +290,20 @@ def adam_epoch(X, dirs, K, Y, order, c, P, theta, ga, m, v, m2, v2, step, lr, ba
         for g in range(D):
             for bi in range(nb):
                 q = kb[bi, g]
-                sb[bi] += tb[bi, g] * SAf[q] + SCf[q]
+                if sparse:
+                    row = q // C
+                    A, B = _suffix_at(theta, c, carA, carC, row, q - row * C)
+                else:
+                    A = SAf[q]
+                    B = SCf[q]
+                sb[bi] += tb[bi, g] * A + B
+        if leaky:
+            for g in range(D):
+                if sparse:
+                    Atot[g], Ctot[g] = _suffix_at(theta, c, carA, carC, 0, g * P)
+                else:
+                    Atot[g] = SA[0, g * P]
+                    Ctot[g] = SC[0, g * P]
         loss = 0.0
         gal = 0.0
         gga = 0.0
@@ -269,7 +312,7 @@ def adam_epoch(X, dirs, K, Y, order, c, P, theta, ga, m, v, m2, v2, step, lr, ba
             if leaky:
                 sall = 0.0
                 for g in range(D):
-                    sall += tb[bi, g] * SA[0, g * P] + SC[0, g * P]
+                    sall += tb[bi, g] * Atot[g] + Ctot[g]
                 s = one_s * s + slope * sall
             r = alpha + gamma * s - yb[bi]
             loss += r * r
@@ -283,14 +326,35 @@ def adam_epoch(X, dirs, K, Y, order, c, P, theta, ga, m, v, m2, v2, step, lr, ba
                 hTf[q] += rt
                 if leaky:
                     Tall[g] += rt
-        # R_k, T_k: prefix sums down each column, plus the lower blocks' totals (carR, carT)
-        for i in range(1, L):
+        # column totals of the histogram (rows 0..L-1 in ascending order), then the lower blocks' sums
+        if sparse:  # only the touched columns can be nonzero
+            for bi in range(nb):
+                for g in range(D):
+                    q = kb[bi, g]
+                    touched[q - (q // C) * C] = True
             for col in range(C):
-                hR[i, col] += hR[i - 1, col]
-                hT[i, col] += hT[i - 1, col]
-        if P > 1:
-            _carries_up(hR[L - 1], P, carR)
-            _carries_up(hT[L - 1], P, carT)
+                if touched[col]:
+                    touched[col] = False
+                    a = 0.0
+                    b = 0.0
+                    for i in range(L):
+                        a += hR[i, col]
+                        b += hT[i, col]
+                    totR[col] = a
+                    totT[col] = b
+                else:
+                    totR[col] = 0.0
+                    totT[col] = 0.0
+        else:
+            for col in range(C):
+                totR[col] = 0.0
+                totT[col] = 0.0
+            for i in range(L):
+                for col in range(C):
+                    totR[col] += hR[i, col]
+                    totT[col] += hT[i, col]
+        _carries(totR, P, carR, True)
+        _carries(totT, P, carT, True)
         if leaky:
             for col in range(C):
                 TallC[col] = Tall[col // P]
@@ -301,18 +365,23 @@ def adam_epoch(X, dirs, K, Y, order, c, P, theta, ga, m, v, m2, v2, step, lr, ba
         bc2sqrt = np.sqrt(1.0 - beta2 ** step)
         step_size = lr * bc2sqrt / bc1
         eps_hat = eps * bc2sqrt
-        # one fused pass: gradient, Adam, the new column totals, the histogram reset (the divider's
-        # sqrt and division per unit bound this loop; everything else runs beside them)
+        # one fused pass: R_k, T_k down the rows, gradient, Adam, the new column totals, the histogram
+        # reset (the divider's sqrt and division per unit bound this loop; the rest runs beside them)
         for col in range(C):
+            runR[col] = 0.0
+            runT[col] = 0.0
             totA[col] = 0.0
             totC[col] = 0.0
         for i in range(L):
             for col in range(C):
                 cj = c[i, col]
-                gj = gamma * (one_s * ((hT[i, col] + carT[col]) + cj * (hR[i, col] + carR[col]))
-                              + slope * (TallC[col] + cj * gal))
+                rr = runR[col] + hR[i, col]
+                rt = runT[col] + hT[i, col]
+                runR[col] = rr
+                runT[col] = rt
                 hR[i, col] = 0.0
                 hT[i, col] = 0.0
+                gj = gamma * (one_s * ((rt + carT[col]) + cj * (rr + carR[col])) + slope * (TallC[col] + cj * gal))
                 mj = m[i, col] + (1.0 - beta1) * (gj - m[i, col])
                 vj = beta2 * v[i, col] + (1.0 - beta2) * gj * gj
                 m[i, col] = mj
@@ -327,7 +396,6 @@ def adam_epoch(X, dirs, K, Y, order, c, P, theta, ga, m, v, m2, v2, step, lr, ba
         g2[0] = gga
         g2[1] = gal
         _adam(ga, g2, m2, v2, step_size, beta1, beta2, eps_hat)
-        _suffix_sums(theta, c, P, totA, totC, SA, SC)
         total += loss / nb
         nbatches += 1
         start += nb

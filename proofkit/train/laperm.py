@@ -117,6 +117,7 @@ def train_laperm(cfg: TrainConfig, progress=None, problem: Problem | None = None
     m2, v2 = np.zeros(2), np.zeros(2)
     c_m, theta_m, m_m, v_m = (a.reshape(layout.shape) for a in (c_s, theta, m, v))  # (L, C) views
     K = kernels.bucket_table(prob.X, prob.dirs, c_m, P)
+    sparse = kernels.sparse_batches(cfg.batch, len(prob.dirs), L, H // L)
     mask = permutation_mask(cfg.epochs, cfg.k, cfg.relaxed_scale, cfg.decay, cfg.quirk)
     lrs = learning_rates(cfg.epochs, cfg.lr, cfg.decay)
     losses = np.full(cfg.epochs, np.nan)
@@ -135,7 +136,7 @@ def train_laperm(cfg: TrainConfig, progress=None, problem: Problem | None = None
     for e in range(cfg.epochs):
         batch_order = rng.permutation(N)
         loss, step = kernels.adam_epoch(prob.X, prob.dirs, K, prob.Y, batch_order, c_m, P, theta_m, ga, m_m, v_m,
-                                        m2, v2, step, lrs[e], cfg.batch, slope, BETA1, BETA2, EPS)
+                                        m2, v2, step, lrs[e], cfg.batch, slope, BETA1, BETA2, EPS, sparse)
         losses[e] = loss
         epochs_run = e + 1
         if mask[e]:
