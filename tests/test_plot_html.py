@@ -108,3 +108,18 @@ def test_nd_page_loads_offline(browser, tmp_path, dim):
     assert all(u == out.as_uri() for u in urls), urls
     assert page.evaluate("() => document.querySelectorAll('.gl-container, canvas').length") > 0
     page.close()
+
+
+def test_page_with_blocks_section_loads_offline(browser, tmp_path):
+    from proofkit.construct import construct_theorem1
+    from proofkit.construct.record import save_network
+
+    save_network(construct_theorem1("sin(2*pi*x)", 0.2), tmp_path / "net.json")
+    out = tmp_path / "net.html"
+    assert main(["plot", str(tmp_path / "net.json"), "--no-certify", "--out", str(out)]) == 0
+    page, errors, crashes, urls = _open(browser, out)
+    assert errors == [] and crashes == [], (errors, crashes)
+    assert all(u == out.as_uri() for u in urls), urls
+    names = page.evaluate("() => document.getElementById('proofkit-plot').data.map(t => t.name || '')")
+    assert any(n.startswith("up-steps") for n in names) and any(n.startswith("linear mode") for n in names)
+    page.close()

@@ -68,12 +68,16 @@ def network_page(net, target=None, cert=None, blocks=None, eps=None) -> str:
     a, b = net.domain
     K = len(net.pl.knots)
     columns = FINE_COLUMNS if K > EXACT_KNOTS else screen.COLUMNS
-    fig = make_subplots(rows=4, cols=1, vertical_spacing=0.07, row_heights=[0.27, 0.27, 0.26, 0.2],
-                        subplot_titles=("target f* and network f<sub>NN</sub>",
-                                        "error f* − f<sub>NN</sub> (zoom in: drag or wheel; double-click resets)",
-                                        "units: break-point t<sub>i</sub> against the pool value a<sub>i</sub> "
-                                        "they received (hover one)",
-                                        "ramp γ a<sub>i</sub> σ(w<sub>i</sub> x + c<sub>i</sub>) of the hovered unit"))
+    titles = ["target f* and network f<sub>NN</sub>",
+              "error f* − f<sub>NN</sub> (zoom in: drag or wheel; double-click resets)",
+              "units: break-point t<sub>i</sub> against the pool value a<sub>i</sub> they received (hover one)",
+              "ramp γ a<sub>i</sub> σ(w<sub>i</sub> x + c<sub>i</sub>) of the hovered unit"]
+    heights = [0.27, 0.27, 0.26, 0.2]
+    if blocks:
+        titles.append("construction: where each block acts (bars), step locations s<sub>j</sub> (ticks)")
+        heights = [0.22, 0.22, 0.22, 0.16, 0.18]
+    fig = make_subplots(rows=len(titles), cols=1, vertical_spacing=0.06, row_heights=heights,
+                        subplot_titles=titles)
     x, y = screen.pl_polyline(net.pl, a, b, columns if K > EXACT_KNOTS else 4 * EXACT_KNOTS)
     if target is not None:
         xs = screen.error_samples(net.pl, a, b, columns)
@@ -128,6 +132,8 @@ def network_page(net, target=None, cert=None, blocks=None, eps=None) -> str:
     ramp = len(fig.data)
     fig.add_trace(go.Scatter(x=[a, b], y=[0, 0], mode="lines", line=dict(color="#000000", width=2),
                              name="ramp of the hovered unit"), row=4, col=1)
+    if blocks:
+        _lanes(go, fig, net, blocks, columns, row=5)
     fig.update_xaxes(title_text="x", row=1, col=1)
     fig.update_xaxes(title_text="x", matches="x", row=2, col=1)
     fig.update_xaxes(title_text="break-point t<sub>i</sub> = −c<sub>i</sub>/w<sub>i</sub>", row=3, col=1)
@@ -138,9 +144,36 @@ def network_page(net, target=None, cert=None, blocks=None, eps=None) -> str:
     fig.update_yaxes(title_text="unit output", row=4, col=1)
     title = (f"f* = {target.text}, " if target is not None else "") + \
         f"hidden width H = {net.width} on [{a:g}, {b:g}]" + (f", ε = {float(eps):g}" if eps is not None else "")
-    fig.update_layout(title=dict(text=title), height=1250, template="plotly_white", hovermode="closest",
+    fig.update_layout(title=dict(text=title), height=1250 if not blocks else 1500, template="plotly_white", hovermode="closest",
                       legend=dict(orientation="v", x=1.01, y=1))
     return _page(fig, _RAMP_JS % {"ramp": ramp, "a": json.dumps(a), "b": json.dumps(b)})
+
+
+def _lanes(go, fig, net, blocks, columns, row):
+    """The lanes of the figure's panel (c) as filled rectangles (one trace per lane)."""
+    import re
+
+    from .network import lanes
+
+    found = lanes(net, blocks, columns)
+    names = []
+    for y, (label, key, runs, locs, count) in enumerate(reversed(found)):
+        xs, ys = [], []
+        for start, width in runs:
+            xs += [start, start + width, start + width, start, start, None]
+            ys += [y - 0.35, y - 0.35, y + 0.35, y + 0.35, y - 0.35, None]
+        plain = re.sub(r"\$([^$]*)\$", lambda m: m.group(1).replace("_j", "<sub>j</sub>"), label)
+        what = "unused pairs" if key == "linear" else "blocks"
+        names.append(f"{plain} ({count} {what})")
+        fig.add_trace(go.Scatter(x=xs, y=ys, fill="toself", mode="lines", line=dict(width=0.5, color="#333333"),
+                                 fillcolor=COLORS[key], name=names[-1], hoverinfo="name"), row=row, col=1)
+        if locs is not None and len(locs):
+            fig.add_trace(go.Scatter(x=np.sort(locs), y=np.full(len(locs), y), mode="markers",
+                                     marker=dict(symbol="line-ns-open", size=14, color="#000000"),
+                                     name=f"step locations s<sub>j</sub> ({plain})", showlegend=False,
+                                     hovertemplate="s<sub>j</sub> = %{x:.6g}<extra></extra>"), row=row, col=1)
+    fig.update_yaxes(tickvals=list(range(len(names))), ticktext=names, row=row, col=1)
+    fig.update_xaxes(title_text="x", matches="x", row=row, col=1)
 
 
 def nd_page(net, target=None) -> str:

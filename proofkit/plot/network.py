@@ -20,7 +20,7 @@ import numpy as np
 from . import screen
 from .style import COLORS, PlotError, fmt_lower, fmt_upper, panel_tag
 
-__all__ = ["network_figure", "draw_function", "draw_error", "draw_parts", "draw_permutation", "ErrorView"]
+__all__ = ["network_figure", "draw_function", "draw_error", "draw_parts", "draw_permutation", "ErrorView", "lanes"]
 
 SCATTER_MAX = 20_000     # units drawn as points in (d); more become a 2-D histogram
 RAMPS_MAX = 16           # hidden units drawn as ramps in (c) when the file has no blocks section
@@ -170,10 +170,12 @@ def draw_parts(ax, net, blocks=None, columns=screen.COLUMNS, centre=None):
     ax.legend(loc="best", fontsize=8)
 
 
-def _draw_lanes(ax, net, blocks, columns):
+def lanes(net, blocks, columns=screen.COLUMNS):
+    """The lanes of panel (c), top to bottom: [(label, colour key, runs [(start, width)] merged at screen
+    resolution, step locations or None, number of blocks)] for each kind present in ``blocks``."""
     a, b = net.domain
     pixel = (b - a) / columns
-    lanes = []
+    out = []
     for kind, sgn, label, key in _LANES:
         groups = [g for g in blocks if g.kind == kind]
         if not groups:
@@ -192,12 +194,18 @@ def _draw_lanes(ax, net, blocks, columns):
                 locs.append(g.location[sel])
         if count == 0:
             continue
-        lanes.append((label, key, np.concatenate(lo), np.concatenate(hi),
-                      np.concatenate(locs) if locs else None, count))
+        out.append((label, key, _merge(np.concatenate(lo), np.concatenate(hi), pixel),
+                    np.concatenate(locs) if locs else None, count))
+    return out
+
+
+def _draw_lanes(ax, net, blocks, columns):
+    a, b = net.domain
+    pixel = (b - a) / columns
+    found = lanes(net, blocks, columns)
     y = 0
     ticks, names = [], []
-    for label, key, lo, hi, locs, count in reversed(lanes):
-        runs = _merge(lo, hi, pixel)
+    for label, key, runs, locs, count in reversed(found):
         ax.broken_barh(runs, (y - 0.35, 0.7), facecolors=COLORS[key], edgecolor="#333333", linewidth=0.3,
                        alpha=0.9)
         if locs is not None and len(locs):
@@ -213,7 +221,7 @@ def _draw_lanes(ax, net, blocks, columns):
     ax.set_xlim(a, b)
     ax.grid(axis="y", visible=False)
     ax.set_xlabel(r"$x$ (bars: where each block's function is not constant)")
-    if any(l[4] is not None for l in lanes):
+    if any(lane[3] is not None for lane in found):
         ax.plot([], [], ls="none", marker="|", ms=9, mew=1.2, color="#000000", label=r"step location $s_j$")
         ax.legend(loc="upper right", fontsize=8)
 
