@@ -1,14 +1,17 @@
 """Per-epoch time of proofkit's LaPerm trainer, and of the same protocol in a plain PyTorch loop.
 
-Protocol (PAPER.md §4.2, §5.0): 1-D network 1-2n-1-1, 1600 training points, batch 8 (200 Adam steps per
+Protocol (the setup of the paper's Fig. 2): 1-D network 1-2n-1-1, 1600 training points, batch 8 (200 Adam steps per
 epoch), MSE, ExponentialLR(0.998), a permutation every k = 5 epochs (authors' trigger). One core: the
 numba kernels are single-threaded; torch gets ``torch.set_num_threads(1)``.
 
 Timing: each measurement is repeated (``--repeat``, default 3) and the minimum is reported, because the
-machine may be shared (the load average is printed). proofkit's number is the wall time of ``train_laperm`` divided by the epochs, after
-a warm-up run that loads (or compiles) the numba kernels; it includes the permutation steps and the
-per-epoch shuffles. The PyTorch loop uses ``DataLoader(TensorDataset, batch_size, shuffle=True)`` as the
-authors' code does, float32, and the same permutation rule (argsort of argsort, in place).
+machine may be shared (the load average is printed); times are the CPU time of this process
+(``time.process_time``: on a shared machine it stays close to what an idle core gives, where the wall
+time would also count the other processes' turns). proofkit's number is the time of ``train_laperm``
+divided by the epochs, after a warm-up run that loads (or compiles) the numba kernels; it includes the
+permutation steps and the per-epoch shuffles. The PyTorch loop uses ``DataLoader(TensorDataset,
+batch_size, shuffle=True)`` as the authors' code does, float32, and the same permutation rule (argsort of
+argsort, in place).
 
 ``--engines`` compares the training engine with the previous one (:func:`proofkit.train.kernels.adam_epoch`
 against :func:`~proofkit.train.kernels.adam_epoch_dense`, engine version 1: dense O(BH) batches), kernel

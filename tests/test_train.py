@@ -13,7 +13,7 @@ from proofkit.train.schedule import learning_rates, period
 SHORT = dict(target="sin(2*pi*x)", n=12, epochs=40, n_train=160, n_test=101)
 
 
-# ------------------------------------------------------------------ schedule (PAPER.md §4.2)
+# ------------------------------------------------------------------ schedule (the authors' trigger, lr decay)
 def test_quirk_k5_gives_epochs_4_8_12():
     ep = permutation_epochs(6400, 5, quirk=True)
     assert ep[:4].tolist() == [4, 8, 12, 16]
@@ -32,7 +32,7 @@ def test_quirk_k1_constant_permutes_once_relaxed_every_epoch():
 
 
 def test_relaxed_period_formula_and_gaps():
-    # k_e = ceil(k0 (2 - 0.998)^(e/s)), PAPER.md: k0 = 5, s = 10 reaches 18 at epoch 6400
+    # k_e = ceil(k0 (2 - 0.998)^(e/s)), relaxed LaPerm (Fig. 7): k0 = 5, s = 10 reaches 18 at epoch 6400
     assert period(0, 5, 10) == 5 and period(6400, 5, 10) == 18
     assert period(1, 5, 10) == 6  # ceil: any growth above k0 rounds up at once
     e_switch = math.ceil(10 * math.log(6 / 5) / math.log(1.002))  # first epoch with k_e = 7
@@ -49,7 +49,7 @@ def test_relaxed_period_formula_and_gaps():
 def test_learning_rates_decay_per_epoch():
     lr = learning_rates(6400, 1e-3, 0.998)
     assert lr[0] == 1e-3 and lr[1] == 1e-3 * 0.998
-    assert lr[-1] == pytest.approx(1e-3 * 0.998 ** 6399, rel=1e-9)  # ~2.7e-9 (PAPER.md §4.2)
+    assert lr[-1] == pytest.approx(1e-3 * 0.998 ** 6399, rel=1e-9)  # ~2.7e-9 after 6400 epochs
 
 
 def test_trainer_permutes_on_the_schedule():

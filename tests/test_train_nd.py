@@ -27,7 +27,7 @@ def test_bias_range_covers_every_projection_of_the_cube(dim):
 def test_2d_directions_stay_unnormalised():
     u = directions(2)
     assert u.shape == (8, 2)
-    assert set(np.abs(u).sum(axis=1)) == {1.0, 2.0}  # PAPER.md 5.3: not normalised
+    assert set(np.abs(u).sum(axis=1)) == {1.0, 2.0}  # Fig. 3's directions are not normalised
 
 
 @pytest.mark.parametrize("dim,target", [(2, "-sin(pi*x*y)"), (3, "sin(3*x)*cos(y)*sin(2*z)")])

@@ -1,7 +1,7 @@
 r"""Permutation training: LaPerm with the paper's protocol, fast kernels, and permutation-search optimisers.
 
 The trained network is :math:`f(x)=\alpha+\gamma\sum_i(p_i\varphi_i^+(x)+q_i\varphi_i^-(x))` with the first
-layer frozen and :math:`(p,q)=\tau(W)` a permutation of the pool W (PAPER.md §1.4); only the arrangement
+layer frozen and :math:`(p,q)=\tau(W)` a permutation of the pool W (the network of Theorems 1–3); only the arrangement
 :math:`\tau` and the scalars :math:`\alpha,\gamma` are learned.
 
 Public API (stable; the experiment sweeps build on it):

@@ -2,7 +2,7 @@ r"""The training configuration and result records (frozen, picklable: ready for 
 
 A :class:`TrainConfig` fixes everything a run depends on; :func:`proofkit.train.run` is a pure function
 of it (bit-identical results for equal configs on one machine, unless ``time_limit`` cuts the run). The
-defaults are the published 1-D protocol (PAPER.md §4.2, §5.0): n = 160, Equidistant, k = 5 constant with
+defaults are the published 1-D protocol (the setup of Fig. 2): n = 160, Equidistant, k = 5 constant with
 the authors' trigger quirk, 6400 epochs, batch 8, Adam lr 1e-3 decayed by 0.998 per epoch, ReLU, the
 authors' bias layout (c = beta_i for both unit types), 1600 training points U[-1,1] (data seed 2022),
 400 equispaced test points.

@@ -61,8 +61,9 @@ algebraically PyTorch's :math:`p-\frac{lr}{1-\beta_1^t}m/(\sqrt{v}/\sqrt{1-\beta
 division per coefficient instead of two (the divider bounds the whole step).
 
 :data:`ENGINE_VERSION` numbers this arithmetic; the run cache keys on it, so runs of an older engine are
-recomputed rather than reused (bump it with any change that can alter a trained network's bits). :func:`adam_epoch_dense` is the previous engine (dense O(BH) batches,
-PyTorch's form of Adam), kept as the tests' oracle and the benchmark's baseline.
+recomputed rather than reused (bump it with any change that can alter a trained network's bits).
+:func:`adam_epoch_dense` is the previous engine (dense O(BH) batches, PyTorch's form of Adam), kept as the
+tests' oracle and the benchmark's baseline.
 
 Kernels are compiled with ``cache=True`` (the first call on a machine compiles, later processes load) and
 ``error_model="numpy"`` (no Python division-by-zero checks, which would block vectorisation; IEEE results
@@ -73,8 +74,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["ENGINE_VERSION", "unit_layout", "bucket_table", "sparse_batches", "adam_epoch", "adam_epoch_dense", "predict",
-           "hidden_features"]
+__all__ = ["ENGINE_VERSION", "unit_layout", "bucket_table", "sparse_batches", "adam_epoch", "adam_epoch_dense",
+           "predict", "hidden_features"]
 
 #: Version of the training arithmetic. 1: dense O(BH) batches with PyTorch's form of Adam (up to
 #: proofkit 0.1.0, commit c18a310); 2: sorted-bias suffix sums, (L, C) layout, Kingma-Ba form of Adam.

@@ -1,4 +1,4 @@
-r"""LaPerm, as the paper's experiments run it (PAPER.md §4.1–4.2).
+r"""LaPerm, as the paper's experiments run it (arXiv 2407.01033, the training behind Figs. 2–8).
 
 The first layer is frozen; the coefficient vector :math:`\theta=(p_1..p_n,q_1..q_n)` starts as the pool in
 its initial positions; :math:`\gamma` starts at 1 and :math:`\alpha\sim U(-1,1)` (PyTorch's default for a

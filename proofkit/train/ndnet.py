@@ -1,4 +1,5 @@
-r"""Permutation networks on 2-D and 3-D inputs (the paper's "2-8n-1-1" and "3-26n-1-1", PAPER.md §5.3–5.4).
+r"""Permutation networks on 2-D and 3-D inputs (the paper's "2-8n-1-1" and "3-26n-1-1", arXiv 2407.01033,
+Figs. 3–4).
 
 .. math:: f(x) = \alpha + \gamma\sum_{j=1}^{H}a_j\,\rho(u_{g(j)}\cdot x + c_j),\qquad a=\text{pool}[\text{perm}],
 

@@ -1,4 +1,5 @@
-r"""The training problem: frozen first layer, coefficient pool, training and test data (PAPER.md §1.6–1.7, §5).
+r"""The training problem: frozen first layer, coefficient pool, training and test data (arXiv 2407.01033,
+Figs. 2–8).
 
 Training runs in reference coordinates :math:`t\in[-1,1]^d` (the paper's experimental domain); a user
 domain [a, b] (or the cube [a, b]^d) is reached by :math:`x = m + h\,t` with m = (a+b)/2, h = (b-a)/2.
@@ -11,10 +12,10 @@ are untouched. On [-1, 1] nothing changes (c' = c bit for bit).
   :func:`proofkit.pool.first_layer` (layout ``authors``: c = beta_i for both unit types, or ``theory``:
   c = -b_i, +b_i). Directions u = +1 (units 1..n) and -1 (units n+1..2n). Data: ``n_train`` points
   U[-1,1] from ``numpy.random.default_rng(data_seed)`` and ``n_test`` equispaced test points.
-* **2-D** ("2-8n-1-1", §5.3): the 8 fixed directions (1,0),(-1,0),(1,1),(-1,-1),(-1,1),(1,-1),(0,1),(0,-1),
+* **2-D** ("2-8n-1-1", Fig. 3): the 8 fixed directions (1,0),(-1,0),(1,1),(-1,-1),(-1,1),(1,-1),(0,1),(0,-1),
   unnormalised, n units each, biases linspace(-1.75, 1.75, n) per direction, coefficient pool
   linspace(-1, 1, 8n) shuffled. Data: ``n_train`` points uniform in the square, test grid ``n_test`` per axis.
-* **3-D** ("3-26n-1-1", §5.4): the 26 nonzero vectors v of {-1,0,1}^3 divided by sqrt(3),
+* **3-D** ("3-26n-1-1", Fig. 4): the 26 nonzero vectors v of {-1,0,1}^3 divided by sqrt(3),
   :math:`u_g = v/\sqrt3`; same bias and pool rules with 26n values. The paper's final 3-D configuration
   is undocumented; the authors' 3-D script scales its 26 directions by sqrt(3) and draws biases in
   [-1.75, 1.75]. We read the scaling as a division: then :math:`\max_{t\in[-1,1]^3}|u_g\cdot t|
