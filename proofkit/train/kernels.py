@@ -254,10 +254,13 @@ def adam_epoch(X, dirs, K, Y, order, c, P, theta, ga, m, v, m2, v2, step, lr, ba
     Atot = np.empty(D)  # A_0, C_0 of each direction (leaky part)
     Ctot = np.empty(D)
     g2 = np.empty(2)
-    tb = np.empty((batch, D))  # the batch's projections t_bg, slots, targets, S_b
+    d = dirs.shape[1]
+    xb = np.empty((batch, d))  # the batch's inputs, projections t_bg, slots, targets, S_b
+    tb = np.empty((batch, D))
     kb = np.empty((batch, D), dtype=np.int32)
     yb = np.empty(batch)
     sb = np.empty(batch)
+    rbs = np.empty(batch)
     one_s = 1.0 - slope
     leaky = slope != 0.0
     SAf = SA.reshape((L + 1) * C)
@@ -276,14 +279,20 @@ def adam_epoch(X, dirs, K, Y, order, c, P, theta, ga, m, v, m2, v2, step, lr, ba
         _carries(totC, P, carC, False)
         if not sparse:
             _suffix_sums(theta, c, carA, carC, SA, SC)
-        # stage the batch's rows first: a tight loop of independent loads overlaps the cache misses of
-        # the random rows, where the forward loop would stall on each
+        # stage the batch's rows first, in tight loops of independent loads (the random rows of X, Y and K
+        # miss the caches; short loop bodies let many misses overlap), then the projections
         for bi in range(nb):
             idx = order[start + bi]
             yb[bi] = Y[idx]
+            for k in range(d):
+                xb[bi, k] = X[idx, k]
+        for bi in range(nb):
+            idx = order[start + bi]
             for g in range(D):
-                tb[bi, g] = _proj(dirs, X, idx, g)
                 kb[bi, g] = K[idx, g]
+        for bi in range(nb):
+            for g in range(D):
+                tb[bi, g] = _proj(dirs, xb, bi, g)
         # S_b = sum over g (in this order) of t A_k + C_k; directions outside, so that the points' sums
         # are independent chains (one serial chain of D additions per point would bound the loop)
         for bi in range(nb):
@@ -318,15 +327,20 @@ def adam_epoch(X, dirs, K, Y, order, c, P, theta, ga, m, v, m2, v2, step, lr, ba
             r = alpha + gamma * s - yb[bi]
             loss += r * r
             rb = 2.0 * r / nb
+            rbs[bi] = rb
             gal += rb
             gga += rb * s
-            for g in range(D):
+        # histogram, direction by direction (each slot receives its points in batch order either way)
+        for g in range(D):
+            for bi in range(nb):
                 q = kb[bi, g]
-                rt = rb * tb[bi, g]
+                rb = rbs[bi]
                 hRf[q] += rb
-                hTf[q] += rt
-                if leaky:
-                    Tall[g] += rt
+                hTf[q] += rb * tb[bi, g]
+        if leaky:
+            for bi in range(nb):
+                for g in range(D):
+                    Tall[g] += rbs[bi] * tb[bi, g]
         # column totals of the histogram (rows 0..L-1 in ascending order), then the lower blocks' sums
         if sparse:  # only the touched columns can be nonzero
             for bi in range(nb):
