@@ -31,7 +31,7 @@ import numpy as np
 
 from ..network import PermNetwork
 from . import kernels
-from .config import TrainConfig, TrainError, TrainResult
+from .config import TrainConfig, TrainResult
 from .eventlog import PermutationLog
 from .ndnet import NDPermNetwork
 from .problem import Problem, build_problem
@@ -103,10 +103,7 @@ def train_laperm(cfg: TrainConfig, progress=None, problem: Problem | None = None
     # Internal unit order: the (L, C) matrix of kernels.unit_layout (units sorted by bias within each
     # direction), flattened. Internal position i is original position sidx[i]; the permutation is always
     # kept in original positions.
-    try:
-        layout, L, P = kernels.unit_layout(prob.unit_dir, prob.c, len(prob.dirs))
-    except ValueError as exc:  # not reachable from build_problem, whose directions all have n units
-        raise TrainError(str(exc)) from None
+    layout, L, P = kernels.unit_layout(prob.unit_dir, prob.c, len(prob.dirs))
     sidx = layout.reshape(-1)
     c_s, ud_s = np.ascontiguousarray(prob.c[sidx]), np.ascontiguousarray(prob.unit_dir[sidx])
     theta = prob.pool[sidx].copy()  # theta (internal order) = pool[perm][sidx]
