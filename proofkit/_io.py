@@ -12,13 +12,22 @@ import numpy as np
 __all__ = ["atomic_write_bytes", "atomic_write_json", "jsonable"]
 
 
+def _umask_mode() -> int:
+    """0o666 minus the process umask: the mode open() would give a new file (mkstemp gives 0o600)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def atomic_write_bytes(path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically: temp file in the same directory, fsync, ``os.replace``."""
+    """Write ``data`` to ``path`` atomically: temp file in the same directory, fsync, ``os.replace``.
+    The file gets the mode a plain ``open(path, "w")`` would give it (0o666 minus the umask)."""
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
     try:
+        os.chmod(tmp, _umask_mode())
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()

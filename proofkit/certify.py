@@ -10,10 +10,32 @@ The network is :math:`f^{NN}(x)=\alpha+\gamma\sum_{i=1}^n\big(p_i\sigma(x-b_i)+q
 layer with weights :math:`\pm1`, ReLU or leaky ReLU); all that is used of it is its exact piecewise-linear
 form, whose knots are the break-points :math:`b_i` where the slope jumps.
 
+What is certified
+-----------------
+**The network a user loads**: the float64 fields of the file (``weights``, ``biases``, ``coefficients``,
+``scale``, ``shift``, ``activation``; ``pool`` and ``permutation`` for the permutation check), each taken
+at its exact binary value (:attr:`proofkit.network.PermNetwork.dyadic_pl`). An ``exact`` section never
+replaces them: it only serves the exact permutation proof, and a network whose exact values do not round
+to its float values is refused (:meth:`~proofkit.network.PermNetwork.exact_disagreement`).
+
+The certificate names the network it covers by ``network_sha256``, the SHA-256 digest of these bytes, in
+this order (an independent checker recomputes it from the JSON file with ``struct`` and ``hashlib``):
+
+1. ``proofkit.permnet/1``, a newline, the ``activation`` string (UTF-8; default ``relu``), a newline;
+2. H, the hidden width, as an unsigned 64-bit little-endian integer;
+3. ``domain[0]``, ``domain[1]``, ``scale`` (default 1.0), ``shift`` (default 0.0): IEEE-754 binary64,
+   little-endian (``struct.pack('<d', v)``);
+4. ``weights``: H signed bytes; ``biases``, ``pool``, ``coefficients`` (default ``pool[permutation]``):
+   H binary64 little-endian each; ``permutation``: H signed 64-bit little-endian integers;
+5. for each key of the ``exact`` section in sorted order: the key, ``=``, its rationals as ``p/q`` in
+   lowest terms with q > 0 (integers as ``p/1``) joined by commas, and a newline.
+
+``provenance`` is not part of it (renaming a target in the provenance does not change the network).
+
 Methods
 -------
 ``arb-taylor`` (any target the ball evaluator :mod:`proofkit.interval` can enclose).
-The network is linear on each piece [u, v] of its exact piecewise-linear form ``net.exact_pl`` (Fraction
+The network is linear on each piece [u, v] of its exact piecewise-linear form ``net.dyadic_pl`` (Fraction
 knots and values, converted to arb balls once per knot), refined by the target's kinks. With
 :math:`e=f^*-f^{NN}`, r = (v-u)/2 and X the ball [u, v], three remainder bounds are available on a
 piece on whose interior f* is one smooth branch:
@@ -78,9 +100,10 @@ from .expr import Target, TargetError, parse_target
 from .interval import (DEFAULT_PREC, BallTarget, abs_down, abs_up, arb_of, ball, working_precision)
 
 __all__ = ["Certificate", "certify", "sampled_bound", "check_target", "CertificateError", "FORMAT",
-           "METHODS"]
+           "FORMAT_V1", "METHODS"]
 
-FORMAT = "proofkit.certificate/1"
+FORMAT = "proofkit.certificate/2"
+FORMAT_V1 = "proofkit.certificate/1"  # read, not written: no network_sha256, and it may bound the exact section
 METHODS = ("arb-taylor", "exact-pl", "exact-poly", "sampled (not certified)", "lipschitz")
 _MAX_DEPTH = 90  # bisection depth below an initial piece (width ratio 2^-90)
 
@@ -92,11 +115,13 @@ class CertificateError(ProofkitError):
 # ---------------------------------------------------------------------------------------------- the record
 @dataclass
 class Certificate:
-    """The result of :func:`certify` / :func:`sampled_bound` (JSON format ``proofkit.certificate/1``).
+    """The result of :func:`certify` / :func:`sampled_bound` (JSON format ``proofkit.certificate/2``).
 
     ``upper`` is U >= sup|f* - f_NN| on ``domain`` (rigorous, rounded up, when ``rigorous``); ``lower``
     is L <= that sup, attained (up to rounding down) at ``witness``. ``exact_sup`` is the exact sup
     "p/q" when the method determines it. ``budget`` is the construction's error budget, term by term.
+    ``network_sha256`` names the float network these numbers are about (see the module docstring; None
+    in a certificate read from the older format ``proofkit.certificate/1``).
     """
 
     target: str
@@ -119,6 +144,7 @@ class Certificate:
     upper_rational: str | None = None    # a rational >= the sup (exact methods), "p/q"
     precision: int | None = None         # arb working precision in bits
     notes: list = field(default_factory=list)
+    network_sha256: str | None = None    # the network covered (PermNetwork.sha256)
 
     @property
     def certified(self) -> bool:
@@ -126,12 +152,18 @@ class Certificate:
         return bool(self.rigorous and self.permutation_ok and (self.eps is None or self.upper <= self.eps))
 
     @property
+    def upper_exact(self) -> Fraction:
+        """U as precisely as the certificate knows it: ``upper_rational`` when present, else ``upper``
+        (both >= the sup). Printed bounds round this up (:func:`proofkit.fmt.fmt_upper`)."""
+        return Fraction(self.upper_rational) if self.upper_rational else Fraction(self.upper)
+
+    @property
     def gap(self) -> float:
         """U - L."""
         return self.upper - self.lower
 
     def to_dict(self) -> dict:
-        """The ``proofkit.certificate/1`` dictionary (JSON-ready: rationals in the budget become "p/q",
+        """The ``proofkit.certificate/2`` dictionary (JSON-ready: rationals in the budget become "p/q",
         non-finite floats strings)."""
         d = {k: jsonable(v) for k, v in asdict(self).items()}
         d["domain"] = [float(v) for v in self.domain]
@@ -146,8 +178,9 @@ class Certificate:
     def from_dict(cls, d: dict) -> "Certificate":
         """Rebuild from :meth:`to_dict` output. Checks the format, the required fields and the types of
         the numbers (CertificateError naming the field); ``certified`` is recomputed, not read."""
-        if not isinstance(d, dict) or d.get("format") != FORMAT:
-            raise CertificateError(f"format: expected '{FORMAT}'")
+        if not isinstance(d, dict) or d.get("format") not in (FORMAT, FORMAT_V1):
+            got = d.get("format") if isinstance(d, dict) else None
+            raise CertificateError(f"format: expected '{FORMAT}' (or '{FORMAT_V1}'), got {got!r}")
         kw = {}
         for name in cls.__dataclass_fields__:
             if name in d:
@@ -163,6 +196,21 @@ class Certificate:
             raise CertificateError("domain: must be a list [a, b] of two numbers")
         if not isinstance(kw["method"], str) or not isinstance(kw["target"], str):
             raise CertificateError("method/target: must be strings")
+        sha = kw.get("network_sha256")
+        if d["format"] == FORMAT_V1:
+            kw["network_sha256"] = None
+            kw["notes"] = list(kw.get("notes") or []) + [
+                f"read from {FORMAT_V1}: it names no network and may bound the exact-section network rather "
+                f"than the stored float one; certify again"]
+        elif not (isinstance(sha, str) and len(sha) == 64 and all(ch in "0123456789abcdef" for ch in sha)):
+            raise CertificateError("network_sha256: must be the 64 hex digits of the network's SHA-256")
+        checks = {"eps": lambda v: _is_num(v) and v > 0, "exact_sup": _is_rational_text,
+                  "upper_rational": _is_rational_text, "permutation_ok": lambda v: isinstance(v, bool),
+                  "rigorous": lambda v: isinstance(v, bool),
+                  "sup_enclosure": lambda v: isinstance(v, list) and len(v) == 2 and all(map(_is_num, v))}
+        for name, ok in checks.items():
+            if kw.get(name) is not None and not ok(kw[name]):
+                raise CertificateError(f"{name}: malformed value {kw[name]!r}")
         kw["domain"] = tuple(kw["domain"])
         if kw.get("sup_enclosure") is not None:
             kw["sup_enclosure"] = tuple(kw["sup_enclosure"])
@@ -176,6 +224,43 @@ class Certificate:
         """Write the JSON file atomically."""
         atomic_write_json(path, self.to_dict())
 
+    def unconfirmed_claims(self, fresh: "Certificate", claimed_certified=None) -> list:
+        """The claims of this (stored) certificate that ``fresh`` -- computed now for the same network,
+        target, domain and eps -- does not confirm, as one-line strings; empty when every claim holds.
+
+        Claims: the network (``network_sha256``), target, domain and eps are the same; U >= the U proved
+        now, L <= the L proved now; ``upper_rational`` >= the sup; ``sup_enclosure`` contains [L, U] proved
+        now; ``exact_sup`` equals the exact sup found now; ``rigorous``, ``permutation_ok`` and a stored
+        ``certified: true`` (``claimed_certified``) hold now. Fields that claim nothing about the network
+        (method, pieces, seconds, precision, notes, the construction's budget) are not compared."""
+        out = []
+        for name in ("network_sha256", "target", "domain", "eps"):
+            mine, now = getattr(self, name), getattr(fresh, name)
+            if name == "domain":
+                mine, now = tuple(float(v) for v in mine), tuple(float(v) for v in now)
+            if mine != now:
+                out.append(f"{name}: the certificate says {mine!r}, checked {now!r}")
+        if not self.upper >= fresh.upper:
+            out.append(f"upper: U = {self.upper!r} is below the bound proved now ({fresh.upper!r})")
+        if not self.lower <= fresh.lower:
+            out.append(f"lower: L = {self.lower!r} is above the lower bound proved now ({fresh.lower!r})")
+        sup_hi = Fraction(fresh.upper_rational) if fresh.upper_rational else Fraction(fresh.upper)
+        if self.upper_rational is not None and Fraction(self.upper_rational) < sup_hi:
+            out.append(f"upper_rational: {self.upper_rational} is below the bound proved now")
+        if self.sup_enclosure is not None:
+            lo, hi = self.sup_enclosure
+            if not (lo <= fresh.lower and hi >= fresh.upper):
+                out.append(f"sup_enclosure: [{lo!r}, {hi!r}] does not contain [{fresh.lower!r}, {fresh.upper!r}]")
+        if self.exact_sup is not None and (fresh.exact_sup is None
+                                           or Fraction(self.exact_sup) != Fraction(fresh.exact_sup)):
+            out.append(f"exact_sup: {self.exact_sup} is not the exact sup found now ({fresh.exact_sup})")
+        for name in ("rigorous", "permutation_ok"):
+            if getattr(self, name) and not getattr(fresh, name):
+                out.append(f"{name}: claimed, but does not hold now")
+        if claimed_certified and not fresh.certified:
+            out.append("certified: claimed, but U <= eps with a passed permutation check does not hold now")
+        return out
+
     @classmethod
     def load(cls, path) -> "Certificate":
         """Read a certificate file written by :meth:`save`."""
@@ -187,6 +272,19 @@ class Certificate:
 
 
 # ---------------------------------------------------------------------------------------------- helpers
+def _is_num(v):
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _is_rational_text(v):
+    if not isinstance(v, str) or len(v) > 100_000:
+        return False
+    try:
+        Fraction(v)
+    except (ValueError, ZeroDivisionError):
+        return False
+    return True
+
 
 
 def _as_target(target) -> Target:
@@ -408,7 +506,7 @@ def certify(net, target, eps=None, *, domain=None, budget=None, rtol=0.02, max_p
         raise CertificateError(f"rtol: must be a finite number >= 0, got {rtol!r}")
     if int(max_pieces) < 1:
         raise CertificateError("max_pieces: must be >= 1")
-    perm = net.check_permutation()
+    perm = net.check_permutation()  # also checks that an exact section agrees with the float fields
     with working_precision(prec):
         bt, regions = _analyse(target, a, b, prec)
         if exact is True and regions is None:
@@ -427,15 +525,16 @@ def certify(net, target, eps=None, *, domain=None, budget=None, rtol=0.02, max_p
         upper=res["upper"], lower=res["lower"], witness=res["witness"], method=res["method"],
         rigorous=True, exact_sup=res.get("exact_sup"), pieces=res["pieces"], evaluations=res["evaluations"],
         seconds=time.perf_counter() - t0, budget=budget, sup_enclosure=res.get("sup_enclosure"),
-        upper_rational=res.get("upper_rational"), precision=int(prec), notes=res.get("notes", []))
+        upper_rational=res.get("upper_rational"), precision=int(prec), notes=res.get("notes", []),
+        network_sha256=net.sha256())
 
 
 # ---------------------------------------------------------------------------------------------- knots
 def _network_knots(net, a, b, extra=()):
-    """Exact knots of the network's PL form in [a, b] (with a, b and the points ``extra``) and the exact
-    values there (Fractions). Values at the network's own knots are taken from ``net.exact_pl``; only the
-    added points are evaluated."""
-    pl = net.exact_pl
+    """Exact knots of the stored float network's PL form in [a, b] (with a, b and the points ``extra``) and
+    the exact values there (Fractions). Values at the network's own knots are taken from ``net.dyadic_pl``;
+    only the added points are evaluated."""
+    pl = net.dyadic_pl
     knots, values = pl.knots, pl.values
     i = bisect.bisect_left(knots, a)
     j = bisect.bisect_right(knots, b)
@@ -819,7 +918,7 @@ def sampled_bound(net, func, domain, *, lipschitz=None, samples=100_001, eps=Non
         lip = float(lipschitz)
         if not (math.isfinite(lip) and lip >= 0):
             raise CertificateError(f"lipschitz: must be a finite number >= 0, got {lipschitz!r}")
-        pl = net.exact_pl
+        pl = net.dyadic_pl
         pts, vals = pl.restrict_knots(a, b)
         slopes = [abs((vals[i + 1] - vals[i]) / (pts[i + 1] - pts[i])) for i in range(len(pts) - 1)]
         lip_nn = _frac_up(max(slopes)) if slopes else 0.0
@@ -836,4 +935,4 @@ def sampled_bound(net, func, domain, *, lipschitz=None, samples=100_001, eps=Non
         permutation_ok=bool(perm.ok), permutation_method=perm.method, permutation_message=perm.message,
         upper=float(upper), lower=L, witness=float(xs[k]), method=method, rigorous=False, exact_sup=None,
         pieces=len(xs) - 1, evaluations=len(xs), seconds=time.perf_counter() - t0, budget=budget,
-        notes=notes)
+        notes=notes, network_sha256=net.sha256())

@@ -13,9 +13,18 @@ points in :math:`O(m\log H)`. :meth:`PermNetwork.dense` is the :math:`O(Hm)` pro
 
 File format ``proofkit.permnet/1`` (JSON; see docs/architecture.md): floats are written with ``repr`` so
 they round-trip bit for bit; rational data go to the optional ``exact`` section as strings "p/q".
+
+**The network is its float64 fields.** What a user loads, plots and exports are the float values
+(``weights``, ``biases``, ``pool``, ``permutation``, ``coefficients``, ``scale``, ``shift``, ``activation``,
+``domain``); every float64 is an exact dyadic rational, so :attr:`PermNetwork.dyadic_pl` is that function
+exactly, and it is what :mod:`proofkit.certify` bounds. The ``exact`` section is the rational network the
+float one rounds (the construction's own numbers): it serves the exact permutation proof, and a file is
+refused unless every exact value rounds to nearest to its float field (:meth:`PermNetwork.exact_disagreement`).
+:meth:`PermNetwork.sha256` names a network (the rule is in :mod:`proofkit.certify`'s docstring).
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from collections import Counter
@@ -102,7 +111,8 @@ class PermNetwork:
     domain : the interval [a, b] the network approximates on.
     activation : ``"relu"`` or ``"leaky_relu:S"``.
     exact : optional dict with tuples of Fractions ``biases`` and ``pool`` (and optionally ``scale``,
-        ``shift``): the rational network this float network rounds.
+        ``shift``): the rational network this float network rounds. Each exact value must round (to
+        nearest) to its float field; :meth:`exact_disagreement` finds the first one that does not.
     provenance : free-form dict (theorem, target, epsilon, version, ...).
     """
 
@@ -169,6 +179,68 @@ class PermNetwork:
                 exact["shift"] = Fraction(exact_shift)
         return cls(w, c, pool.values, perm, scale, shift, pool.domain, activation, exact, dict(provenance or {}))
 
+    def translated(self, t) -> "PermNetwork":
+        r"""The network :math:`x\mapsto f^{NN}(x-t)` on the domain shifted by t (t a rational or a float).
+
+        Unit :math:`\rho(w_i(x-t)+c_i)` has bias :math:`c_i-w_it`; pool, permutation, scale and shift are
+        unchanged. With an ``exact`` section the new biases are exact and the floats their rounding;
+        without one the float biases are rounded once from their exact values :math:`c_i-w_it`."""
+        t = Fraction(t)
+        w = self.weights.astype(int).tolist()
+        if self.exact and self.exact.get("biases") is not None:
+            exact_c = tuple(c - wi * t for c, wi in zip(self.exact["biases"], w))
+        else:
+            exact_c = tuple(Fraction(float(c)) - wi * t for c, wi in zip(self.biases, w))
+        exact = dict(self.exact, biases=exact_c) if self.exact else None
+        dom = (float(Fraction(self.domain[0]) + t), float(Fraction(self.domain[1]) + t))
+        return PermNetwork(self.weights, [float(c) for c in exact_c], self.pool, self.permutation, self.scale,
+                           self.shift, dom, self.activation, exact, dict(self.provenance), self.coefficients)
+
+    def sha256(self) -> str:
+        """The name of this network in certificates: SHA-256 of its stored values, by the rule written in
+        :mod:`proofkit.certify`'s docstring (float bits, domain, activation, the exact section; not the
+        provenance)."""
+        h = hashlib.sha256()
+        H = self.width
+        h.update(FORMAT.encode() + b"\n" + self.activation.encode("utf-8") + b"\n")
+        h.update(H.to_bytes(8, "little"))
+        h.update(np.array([*self.domain, self.scale, self.shift], dtype="<f8").tobytes())
+        h.update(self.weights.astype("<i1").tobytes())
+        for arr in (self.biases, self.pool, self.coefficients):
+            h.update(np.asarray(arr, dtype="<f8").tobytes())
+        h.update(self.permutation.astype("<i8").tobytes())
+        for key in sorted(self.exact or {}):
+            v = self.exact[key]
+            vals = v if isinstance(v, tuple) else (v,)
+            h.update(key.encode() + b"=" + ",".join(f"{q.numerator}/{q.denominator}" for q in vals).encode()
+                     + b"\n")
+        return h.hexdigest()
+
+    def exact_disagreement(self) -> str | None:
+        """None when every value of the ``exact`` section rounds (to nearest, as Python's float() of a
+        Fraction does) to its float field: exact.biases[i] to biases[i], exact.pool[i] to pool[i],
+        exact.scale to scale, exact.shift to shift (+0 and -0 alike); else a one-line message naming the
+        first field and index that disagree. (The coefficients have no exact field: they are
+        exact.pool[permutation], and their agreement is the permutation check's business.)"""
+        return self._exact_disagreement
+
+    @cached_property
+    def _exact_disagreement(self):
+        ex = self.exact or {}
+        for key in ("biases", "pool"):
+            if ex.get(key) is None:
+                continue
+            floats = getattr(self, key)
+            rounded = np.fromiter((_nearest(q) for q in ex[key]), dtype=np.float64, count=len(ex[key]))
+            bad = np.flatnonzero(rounded != floats)
+            if len(bad):
+                i = int(bad[0])
+                return _disagree(f"exact.{key}[{i}]", ex[key][i], f"{key}[{i}]", floats[i])
+        for key in ("scale", "shift"):
+            if key in ex and _nearest(ex[key]) != getattr(self, key):
+                return _disagree(f"exact.{key}", ex[key], key, getattr(self, key))
+        return None
+
     @property
     def width(self) -> int:
         """Hidden width H (= 2n)."""
@@ -186,14 +258,26 @@ class PermNetwork:
                         negative_slope=float(self.negative_slope), extra_knots=self.domain)
 
     @cached_property
-    def exact_pl(self) -> PiecewiseLinear:
-        """The exact piecewise-linear form in Fractions.
+    def dyadic_pl(self) -> PiecewiseLinear:
+        """The exact piecewise-linear form, in Fractions, of the network the file stores: every float64
+        field taken at its exact binary value (a float is a dyadic rational), so this is the function the
+        float network computes in real arithmetic. Certification bounds this function."""
+        c = tuple(Fraction(float(v)) for v in self.biases)
+        a = tuple(Fraction(float(v)) for v in self.coefficients)
+        d = tuple(Fraction(v) for v in self.domain)
+        return relu_sum(self.weights, np.array(c, dtype=object), np.array(a, dtype=object),
+                        scale=Fraction(self.scale), shift=Fraction(self.shift),
+                        negative_slope=self.negative_slope, extra_knots=d)
 
-        Uses the ``exact`` section where present; otherwise every float64 number is taken at its exact
-        binary value (a float is a dyadic rational), so this is the exact function the float network
-        computes in real arithmetic.
-        """
+    @cached_property
+    def exact_pl(self) -> PiecewiseLinear:
+        """The rational network of the ``exact`` section (the construction's own numbers: block heights,
+        constants and slopes are exact there), in Fractions; fields without an exact value are taken at
+        their float value. The stored float network only rounds this one: certificates are about
+        :attr:`dyadic_pl`, not this."""
         ex = self.exact or {}
+        if not ex:
+            return self.dyadic_pl
         c = ex.get("biases") or tuple(Fraction(float(v)) for v in self.biases)
         if ex.get("pool") is not None:
             a = tuple(ex["pool"][p] for p in self.permutation)
@@ -227,7 +311,8 @@ class PermNetwork:
     def check_permutation(self) -> PermutationCheck:
         """Is ``coefficients`` a rearrangement of ``pool``, and ``coefficients == pool[permutation]``?
 
-        Exact (Fractions) when the ``exact`` section is present, else bitwise on float64 (no tolerance).
+        Exact (Fractions) when the ``exact`` section is present (which must then agree with the float
+        fields, :meth:`exact_disagreement`), else bitwise on float64 (no tolerance).
         """
         H = self.width
         perm = self.permutation
@@ -236,12 +321,11 @@ class PermNetwork:
             dup = [i for i, c in counts.items() if c > 1][:3]
             return PermutationCheck(False, "bitwise", f"permutation is not a bijection of 0..{H - 1}"
                                     + (f" (index {dup[0]} repeated)" if dup else ""))
+        disagreement = self.exact_disagreement()
+        if disagreement:
+            return PermutationCheck(False, "exact", disagreement)
         if self.exact and self.exact.get("pool") is not None:
             ep = self.exact["pool"]
-            bad = [i for i in range(H) if float(ep[i]) != self.pool[i]]
-            if bad:
-                return PermutationCheck(False, "exact", f"pool[{bad[0]}] = {self.pool[bad[0]]!r} is not the "
-                                        f"rounding of exact pool value {ep[bad[0]]}")
             exact_coeffs = [ep[p] for p in perm]
             bad = [i for i in range(H) if float(exact_coeffs[i]) != self.coefficients[i]]
             if bad:
@@ -312,7 +396,11 @@ class PermNetwork:
         exact = None
         if d.get("exact") is not None:
             exact = _parse_exact(d["exact"], H)
-        return cls(w, biases, pool, perm, scale, shift, tuple(dom), activation, exact, prov, coeffs)
+        net = cls(w, biases, pool, perm, scale, shift, tuple(dom), activation, exact, prov, coeffs)
+        disagreement = net.exact_disagreement()
+        if disagreement:
+            raise NetworkFileError(disagreement)
+        return net
 
     def save(self, path) -> None:
         """Write the JSON file atomically (temporary file in the same folder, then rename)."""
@@ -340,6 +428,20 @@ def read_network_json(path) -> dict:
     if not isinstance(data, dict):
         raise NetworkFileError("file: top level must be a JSON object")
     return data
+
+
+def _nearest(q: Fraction) -> float:
+    """q rounded to the nearest float64 (inf when it is beyond the float range)."""
+    try:
+        return float(q)
+    except OverflowError:
+        return math.copysign(math.inf, q)
+
+
+def _disagree(exact_name, q, name, value):
+    text = str(q) if len(str(q)) <= 40 else f"{_nearest(q):.17g} (a rational of {len(str(q))} characters)"
+    return (f"{exact_name} = {text} rounds to {_nearest(q)!r}, but {name} = {value!r}: the exact section does "
+            f"not describe the stored network")
 
 
 def _describe(extra, missing, index=None):

@@ -200,7 +200,7 @@ def test_exact_pl_equals_independent_exact_sup(text, breaks, seed):
     net = random_net(9, (0.0, 1.0), seed)
     cert = certify(net, t)
     assert cert.method == "exact-pl" and cert.exact_sup is not None
-    value, _ = sup_abs_difference(_independent_pl(t, 0, 1, breaks), net.exact_pl, F(0), F(1))
+    value, _ = sup_abs_difference(_independent_pl(t, 0, 1, breaks), net.dyadic_pl, F(0), F(1))
     assert F(cert.exact_sup) == value
     assert cert.lower <= float(value) <= cert.upper and cert.upper - cert.lower <= 2 * math.ulp(float(value))
     assert_sound(cert, t, net, (0.0, 1.0))
@@ -321,13 +321,21 @@ def test_certificate_json_round_trip(tmp_path):
     path = tmp_path / "c.json"
     cert.save(path)
     data = json.loads(path.read_text())
-    assert data["format"] == "proofkit.certificate/1"
+    assert data["format"] == "proofkit.certificate/2"
     assert data["certified"] == cert.certified and data["upper"] == cert.upper
+    assert data["network_sha256"] == net.sha256() and len(data["network_sha256"]) == 64
     back = Certificate.load(path)
     assert back.to_dict() == cert.to_dict()
     assert back.certified == cert.certified
     with pytest.raises(CertificateError):
         Certificate.from_dict({"format": "other"})
+    # the older format is still read; it names no network, and a note says so
+    old = dict(data, format="proofkit.certificate/1")
+    del old["network_sha256"]
+    v1 = Certificate.from_dict(old)
+    assert v1.network_sha256 is None and any("certificate/1" in n for n in v1.notes)
+    with pytest.raises(CertificateError, match="network_sha256"):
+        Certificate.from_dict(dict(data, network_sha256="abc"))
 
 
 def test_certified_requires_permutation_and_eps():

@@ -1,9 +1,11 @@
 r"""Exact mode of Theorem 1: rational networks, exact sup errors, and agreement with the float certificate.
 
 ``construct_theorem1(..., exact=True)`` stores :math:`\gamma,\alpha` as rationals next to the rational
-equidistant pool :math:`b_i=a+(b-a)\tfrac{i-1}{n-1}`, so :math:`f^{NN}` is an exactly known rational
-piecewise-linear function. For targets that are piecewise polynomial with rational data the certificate
-then gives the *exact* :math:`\sup_{[a,b]}|f^*-f^{NN}|` (``exact_sup``, "p/q"):
+equidistant pool :math:`b_i=a+(b-a)\tfrac{i-1}{n-1}` (the ``exact`` section, used for the exact permutation
+proof), and the float64 network that is stored rounds them. The certificate is about the stored float
+network, whose values are exact binary rationals, so :math:`f^{NN}` is an exactly known rational
+piecewise-linear function (``net.dyadic_pl``). For targets that are piecewise polynomial with rational data
+the certificate then gives the *exact* :math:`\sup_{[a,b]}|f^*-f^{NN}|` (``exact_sup``, "p/q"):
 
 * PL targets with rational break-points (``Piecewise`` text, or :math:`c_0+c_1x+\sum_jk_j|x-t_j|`):
   :math:`|f^*-f^{NN}|` is PL, so its sup is the largest value at a knot of :math:`f^{NN}`, a
@@ -148,8 +150,8 @@ def _eps(draw_r, tgt: ExactTarget) -> Fraction:
 
 # ------------------------------------------------------------------------------- helpers
 def _exact_knots(net: PermNetwork, a: Fraction, b: Fraction):
-    """Knots of the exact PL form inside [a, b], with a and b, and the values there."""
-    pl = net.exact_pl
+    """Knots of the stored float network's exact PL form inside [a, b], with a and b, and the values there."""
+    pl = net.dyadic_pl
     assert pl.exact, "the exact network's PL form is not rational"
     return pl.restrict_knots(a, b)
 
@@ -192,7 +194,7 @@ def test_exact_mode_pl_targets(tgt, r):
     sup = _q(cert.exact_sup)
     # independent: max of |f - f_NN| over the knots of f_NN, the break-points of f and the ends
     T_, V_ = _exact_knots(net, a, b)
-    pts = list(zip(T_, V_)) + [(t, net.exact_pl(t)) for t in tgt.breakpoints]
+    pts = list(zip(T_, V_)) + [(t, net.dyadic_pl(t)) for t in tgt.breakpoints]
     mine = max(abs(tgt.value(t) - v) for t, v in pts)
     assert sup == mine, f"certificate exact sup {sup} != {mine} recomputed at the knots and break-points"
     assert sup <= eps, (f"exact sup {sup} = {float(sup):.6g} > eps = {eps} = {float(eps):.6g} "
@@ -241,7 +243,7 @@ def test_exact_mode_polynomials(tgt, r):
             if 0 <= j < len(T_) - 1:
                 s = (V_[j + 1] - V_[j]) / (T_[j + 1] - T_[j])
                 cands += _critical_rationals(tgt.coeffs, s, V_[j] - s * T_[j], T_[j], T_[j + 1])
-        vals = [abs(tgt.value(t) - net.exact_pl(t)) for t in cands]
+        vals = [abs(tgt.value(t) - net.dyadic_pl(t)) for t in cands]
         assert sup in vals, f"exact sup {sup} not attained at the knots/critical points near x = {w}: {vals}"
         lo = hi = sup
     else:  # attained at an irrational critical point: rational bound and a tight enclosure
@@ -262,9 +264,10 @@ def test_cli_construct_exact_abs(tmp_path, capsys):
     rc = main(["construct", "abs(x-1/3)", "--eps", "1/20", "--exact", "--out", str(out), "--cert", str(cert_path)])
     text = capsys.readouterr().out
     assert rc == 0, text
+    assert "exact sup" in text, text  # printed in full when short, else its size (it is in the certificate)
+    sup = Fraction(json.loads(cert_path.read_text())["exact_sup"])
     m = re.search(r"exact sup = (-?\d+)/(\d+)", text)
-    assert m, text
-    sup = Fraction(int(m.group(1)), int(m.group(2)))
+    assert m is None or Fraction(int(m.group(1)), int(m.group(2))) == sup
     assert 0 < sup <= Fraction(1, 20)
     assert "CERTIFIED" in text and "NOT CERTIFIED" not in text
     # the file is an exact network: rational gamma, alpha, biases and pool
@@ -277,18 +280,18 @@ def test_cli_construct_exact_abs(tmp_path, capsys):
     n = net.width // 2
     assert sorted(net.exact["pool"]) == sorted([Fraction(i, n - 1) for i in range(n)]
                                                + [-Fraction(i, n - 1) for i in range(n)])
-    # the printed sup is the exact sup of the saved network, recomputed independently: |f - f_NN| is PL,
-    # its max is at a knot of f_NN, at 1/3 or at an end; f_NN summed here unit by unit in Fractions
+    # the printed sup is the exact sup of the saved (float) network, recomputed independently: |f - f_NN| is
+    # PL, its max is at a knot of f_NN, at 1/3 or at an end; f_NN summed here unit by unit in Fractions of
+    # the stored float64 values
     f = lambda t: abs(t - Fraction(1, 3))  # noqa: E731
-    ex = net.exact
+    biases = [Fraction(c) for c in raw["biases"]]
+    coeffs = [Fraction(v) for v in raw["coefficients"]]
 
     def f_nn(t):
-        s = sum((ex["pool"][j] * (w * t + c) for w, c, j in zip(net.weights.tolist(), ex["biases"],
-                                                                 net.permutation.tolist()) if w * t + c > 0),
-                Fraction(0))
-        return ex["shift"] + ex["scale"] * s
+        s = sum((a * (w * t + c) for w, c, a in zip(raw["weights"], biases, coeffs) if w * t + c > 0), Fraction(0))
+        return Fraction(raw["shift"]) + Fraction(raw["scale"]) * s
 
-    pts = {Fraction(0), Fraction(1), Fraction(1, 3)} | {-c * w for w, c in zip(net.weights.tolist(), ex["biases"])
+    pts = {Fraction(0), Fraction(1), Fraction(1, 3)} | {-c * w for w, c in zip(raw["weights"], biases)
                                                           if 0 < -c * w < 1}
     mine = max(abs(f(t) - f_nn(t)) for t in pts)
     assert mine == sup

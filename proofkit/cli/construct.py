@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import time
 
+from ..fmt import fmt_exact, fmt_upper
 from . import CLIError
 from ._common import domain as check_domain
 from ._common import fmt, info, number, positive, target
+from .verify import print_error
 
 
 def register(sub):
@@ -54,7 +56,7 @@ def run(args) -> int:
     def on_round(i, cons, cert):
         if i > 0 or not cert.certified:
             info(f"round {i + 1}: n = {cons.params.get('n')}, delta_h = {fmt(cons.params.get('delta_h'))}, "
-                 f"U = {cert.upper:.4g} {'<=' if cert.upper <= float(eps) else '>'} eps")
+                 f"U = {fmt_upper(cert.upper_exact, 4)} {'<=' if cert.upper <= float(eps) else '>'} eps")
 
     result = build(f, eps, theorem=args.theorem, domain=(a, b), max_rounds=args.max_rounds,
                    on_round=on_round, **overrides)
@@ -65,12 +67,10 @@ def run(args) -> int:
          + (f"; the proof's worst-case bound asks for width {cons.width_bound:.3g}" if cons.width_bound else ""))
     shown = [k for k in ("n_hat", "L", "delta_h", "gamma", "alpha", "steps", "displaced") if k in p]
     info("parameters  " + ", ".join(f"{k} = {fmt(p[k])}" for k in shown))
-    info("budget      " + ", ".join(f"{t['name']} {t['value']:.3g}" for t in cons.budget.to_dict()["terms"])
-         + f"  => total {cons.budget.total:.4g}")
+    info("budget      " + ", ".join(f"{t['name']} {fmt_upper(t['value'], 3)}" for t in cons.budget.to_dict()["terms"])
+         + f"  => total {fmt_upper(cons.budget.total, 4)}")
     info(f"permutation {'OK' if cert.permutation_ok else 'FAILED'} ({cert.permutation_method}): {cert.permutation_message}")
-    exact = f" (exact sup = {cert.exact_sup})" if cert.exact_sup else ""
-    info(f"error       U = {cert.upper:.6g} (certified upper bound, {cert.method}), "
-         f"L = {cert.lower:.6g} at x = {cert.witness:.6g} (sampled lower bound){exact}")
+    print_error(cert)
     if args.out:
         cons.net.save(args.out)
         info(f"wrote       {args.out}")
@@ -78,8 +78,8 @@ def run(args) -> int:
         cert.save(args.cert)
         info(f"wrote       {args.cert}")
     verdict = "CERTIFIED" if cert.certified else "NOT CERTIFIED"
-    info(f"{verdict}: sup|f - f_NN| <= {cert.upper:.4g} {'<=' if cert.upper <= float(eps) else '>'} eps = "
-         f"{float(eps):.4g}  [{time.perf_counter() - t0:.2f} s, {len(result.rounds)} round(s)]")
+    info(f"{verdict}: sup|f - f_NN| <= {fmt_upper(cert.upper_exact, 4)} {'<=' if cert.upper <= float(eps) else '>'} "
+         f"eps = {fmt_exact(eps)}  [{time.perf_counter() - t0:.2f} s, {len(result.rounds)} round(s)]")
     if not cert.certified:
         info("the construction could not be certified within --max-rounds refinements; "
              "try more rounds, a larger --eps or an explicit --n-hat/--delta-h")

@@ -1,7 +1,13 @@
 """``proofkit verify NET.json [TARGET] [--eps E]``: re-check a network file independently of its origin.
 
 Exit 0: the coefficients are a permutation of the pool and (with a target) sup|f - f_NN| <= eps is
-certified; 1: not certified; 2: bad input (unreadable file, bad target, ...).
+certified -- or, without a tolerance, a bound was proved; 1: not certified; 2: bad input (unreadable file,
+bad target, an ``exact`` section that does not round to the float values, ...).
+
+What is bounded is the float network the file stores (every float64 an exact binary rational); the bound
+is printed rounded up, the sampled lower bound rounded down (:mod:`proofkit.fmt`). ``--check-cert C.json``
+checks a stored certificate instead: it must name this network (``network_sha256``, else exit 2), and its
+claims are confirmed (exit 0) only if the bound recomputed now is at least as strong (else exit 1).
 
 2-D/3-D training results (``proofkit.permnet-nd/1``) are read too: their permutation is checked bitwise,
 and with a target the error is *sampled* on a grid of the cube and reported as a lower bound of the sup,
@@ -13,7 +19,9 @@ import numpy as np
 
 from ..expr import TargetError
 from ..network import PermNetwork, read_network_json
-from ._common import fmt, info, positive, target
+from ..fmt import fmt_exact, fmt_lower, fmt_upper
+from . import CLIError
+from ._common import info, positive, target
 
 
 def register(sub):
@@ -25,6 +33,10 @@ def register(sub):
     p.add_argument("target", nargs="?", default=None, help="target expression (default: the file's provenance)")
     p.add_argument("--eps", type=positive("--eps"), default=None, help="tolerance to certify against")
     p.add_argument("--cert", default=None, help="write the certificate JSON here")
+    p.add_argument("--check-cert", default=None, metavar="CERT",
+                   help="check a stored certificate (proofkit.certificate/2) against this network: it must name "
+                        "the network (network_sha256), and its bound is confirmed only if the one proved now is "
+                        "at least as strong; target, domain and eps come from the certificate")
     p.set_defaults(func=run)
 
 
@@ -39,6 +51,8 @@ def run(args) -> int:
     info(f"network     {args.network}: hidden width {net.width}, domain [{net.domain[0]:g}, {net.domain[1]:g}], "
          f"scale {net.scale:.6g}, shift {net.shift:.6g}")
     info(f"permutation {'OK' if chk.ok else 'FAILED'} ({chk.method}): {chk.message}")
+    if args.check_cert:
+        return _check_stored(args, net, certify)
     text = args.target or net.provenance.get("target")
     eps = args.eps
     if eps is None and args.target is None and net.provenance.get("epsilon") is not None:
@@ -47,20 +61,73 @@ def run(args) -> int:
         info("no target given and none in the file's provenance: only the permutation was checked")
         return 0 if chk.ok else 1
     if args.target is None:
-        info(f"target      {text} (from the file's provenance)" + (f", eps = {fmt(eps)}" if eps else ""))
+        info(f"target      {text} (from the file's provenance)" + (f", eps = {fmt_exact(eps)}" if eps else ""))
     f = target(text)
     cert = certify(net, f, None if eps is None else float(eps), domain=net.domain)
-    exact = f" (exact sup = {cert.exact_sup})" if cert.exact_sup else ""
-    info(f"error       U = {cert.upper:.6g} ({cert.method}{'' if cert.rigorous else ', NOT rigorous'}), "
-         f"L = {cert.lower:.6g} at x = {cert.witness:.6g}{exact}")
+    print_error(cert)
     if args.cert:
         cert.save(args.cert)
-    ok = cert.certified
-    verdict = "CERTIFIED" if ok else "NOT CERTIFIED"
-    cond = f" <= eps = {float(eps):.4g}" if eps is not None else ""
-    info(f"{verdict}: permutation {'ok' if chk.ok else 'failed'}, sup|f - f_NN| <= {cert.upper:.4g}"
-         + (cond if ok else (f" > eps = {float(eps):.4g}" if eps is not None and cert.upper > float(eps) else "")))
-    return 0 if ok else 1
+    return _verdict(cert, eps)
+
+
+def print_error(cert):
+    """The 'error' line: U rounded up, L rounded down, and the float network they are about."""
+    exact = ""
+    if cert.exact_sup:
+        exact = (f" (exact sup = {cert.exact_sup})" if len(cert.exact_sup) <= 40 else
+                 f" (exact sup known: a rational of {len(cert.exact_sup)} characters, in the certificate)")
+    what = "certified upper bound" if cert.rigorous else "NOT rigorous"
+    info(f"error       U = {fmt_upper(cert.upper_exact, 6)} ({what}, {cert.method}), L = {fmt_lower(cert.lower, 6)} "
+         f"at x = {cert.witness:.6g} (sampled lower bound){exact}  [float network {cert.network_sha256[:12]}]")
+
+
+def _verdict(cert, eps) -> int:
+    """The last line: CERTIFIED only with a tolerance (U <= eps); without one, the proved bound."""
+    U = fmt_upper(cert.upper_exact, 4)
+    perm = f"permutation {'ok' if cert.permutation_ok else 'failed'}"
+    if eps is None:
+        if cert.rigorous:
+            info(f"proved bound: {perm}, sup|f - f_NN| <= {U} (no tolerance given: nothing to certify against)")
+        else:
+            info(f"NOT a proof: {perm}, sampled max |f - f_NN| = {U}")
+        return 0 if cert.rigorous and cert.permutation_ok else 1
+    rel = "<=" if cert.upper <= float(eps) else ">"
+    info(f"{'CERTIFIED' if cert.certified else 'NOT CERTIFIED'}: {perm}, sup|f - f_NN| <= {U} {rel} eps = "
+         f"{fmt_exact(eps)}")
+    return 0 if cert.certified else 1
+
+
+def _check_stored(args, net, certify) -> int:
+    """verify --check-cert: the stored certificate must name this network; its claims are recomputed."""
+    import json
+
+    from ..certify import Certificate, CertificateError
+    if args.target is not None or args.eps is not None:
+        raise CLIError("--check-cert takes the target, domain and eps from the certificate: give neither TARGET nor --eps")
+    stored = Certificate.load(args.check_cert)
+    with open(args.check_cert, encoding="utf-8") as fh:
+        claimed_certified = json.load(fh).get("certified") is True
+    sha = net.sha256()
+    if stored.network_sha256 is None:
+        raise CertificateError(f"network_sha256: {args.check_cert} is a proofkit.certificate/1 file, which names no "
+                               f"network; certify again (proofkit verify NET --cert C.json)")
+    if stored.network_sha256 != sha:
+        raise CertificateError(f"network_sha256: {args.check_cert} is about network {stored.network_sha256[:12]}..., "
+                               f"not this file's {sha[:12]}...: refused")
+    info(f"certificate {args.check_cert}: target {stored.target} on [{stored.domain[0]!r}, {stored.domain[1]!r}], "
+         f"eps = {fmt_exact(stored.eps) if stored.eps is not None else 'none'}, network {sha[:12]} (matches)")
+    fresh = certify(net, target(stored.target), stored.eps, domain=stored.domain)
+    print_error(fresh)
+    problems = stored.unconfirmed_claims(fresh, claimed_certified)
+    for p in problems:
+        info(f"claim       {p}")
+    if problems:
+        info(f"not confirmed: {len(problems)} claim(s) of the stored certificate do not hold for this network")
+        return 1
+    what = ("CERTIFIED" if claimed_certified else "proved bound")
+    info(f"confirmed: the stored certificate's claims hold ({what}: sup|f - f_NN| <= "
+         f"{fmt_upper(stored.upper_exact, 4)})")
+    return 0
 
 
 ND_GRID = {2: 401, 3: 61}  # points per axis of the sampling grid (1.6e5 and 2.3e5 points)

@@ -695,6 +695,8 @@ class Construction:
     ``net`` (PermNetwork), ``params`` (dict), ``budget`` (ErrorBudget), ``width_used`` (2n),
     ``width_bound`` (width asked for by the proof's worst-case unused-slope bound L >= 2 gamma, §3.5 c,
     with the same n_hat), ``lemma1``, ``matching``, ``unused`` and ``seconds`` (construction time).
+    ``origin`` t: the proof's quantities (lemma1, matching, budget) are in the coordinate y = x - t and
+    ``net`` is in x (:func:`proofkit.build.build` translates domains away from 0; 0 otherwise).
     """
 
     net: PermNetwork
@@ -707,6 +709,7 @@ class Construction:
     unused: UnusedPart = field(repr=False)
     seconds: float = 0.0
     exact_values: dict = field(default_factory=dict, repr=False)
+    origin: Fraction = Fraction(0)
 
     @property
     def theorem(self) -> str:
@@ -717,7 +720,7 @@ class Construction:
         (float64), equal to ``net(x)`` up to rounding."""
         ev = self.exact_values
         a, b = self.matching.domain
-        x = np.asarray(x, dtype=float)
+        x = np.asarray(x, dtype=float) - float(self.origin)
         return (float(ev["f_a"]) + float(ev["delta_h"]) * self.matching.block_sum(x)
                 + float(ev["gamma"] * ev["sigma"]) * (x - (a + b) / 2))
 
