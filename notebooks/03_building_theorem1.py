@@ -47,6 +47,7 @@ from proofkit.build import build
 from proofkit.certify import certify
 from proofkit.construct import construct_theorem1, piecewise_constant_approximation
 from proofkit.expr import parse_target
+from proofkit.fmt import fmt_lower, fmt_upper
 
 plt.rcParams.update({"figure.dpi": 90, "axes.grid": True, "grid.alpha": 0.3})
 
@@ -225,9 +226,9 @@ def budget_chart(cons, cert, eps):
     palette = plt.get_cmap("tab10")
     for i, t in enumerate(cons.budget.terms):
         ax.barh("budget", t.value, left=left, color=palette(i), hatch="" if t.kind == "proved" else "//",
-                label=f"{t.name} = {t.value:.3g} ({t.kind})")
+                label=f"{t.name} = {fmt_upper(t.value, 3)} ({t.kind})")
         left += t.value
-    ax.barh("certified", cert.upper, color="0.25", label=f"certified sup error U = {cert.upper:.4g}")
+    ax.barh("certified", cert.upper, color="0.25", label=f"certified sup error U = {fmt_upper(cert.upper, 4)}")
     ax.axvline(eps, color="k", linestyle="--", label=f"$\\varepsilon$ = {eps}")
     ax.set_xlabel("error")
     ax.set_title("Error budget (stacked; hatched = estimate) and the certified error")
@@ -238,7 +239,7 @@ def budget_chart(cons, cert, eps):
 
 cert = certify(net, target, eps, budget=cons.budget.to_dict())
 print(cons.budget.table())
-print(f"\ncertificate: {cert.method}, certified = {cert.certified}, sup error in [{cert.lower:.5f}, {cert.upper:.5f}]")
+print(f"\ncertificate: {cert.method}, certified = {cert.certified}, sup error in [{fmt_lower(cert.lower, 5)}, {fmt_upper(cert.upper, 5)}]")
 budget_chart(cons, cert, eps)
 
 # %% [markdown]
@@ -261,14 +262,14 @@ tgt = parse_target(TARGET_TEXT)
 res = build(tgt, EPS)
 c2, cert2 = res.construction, res.certificate
 print(f"rounds: {len(res.rounds)}, width 2n = {c2.width_used}, certified: {cert2.certified} "
-      f"(U = {cert2.upper:.4g} <= eps = {EPS}; method {cert2.method})")
+      f"(U = {fmt_upper(cert2.upper, 4)} <= eps = {EPS}; method {cert2.method})")
 print(cert2.permutation_message)
 fig, ax = plt.subplots(figsize=(9, 3.8))
 ax.plot(xs, tgt(xs), "k", linewidth=2, label=f"$f^*$ = {TARGET_TEXT}")
 ax.plot(xs, c2.net(xs), color="tab:red", label=r"$f^{\rm NN}$")
 ax.fill_between(xs, tgt(xs) - EPS, tgt(xs) + EPS, color="tab:green", alpha=0.15, label=r"$f^*\pm\varepsilon$")
 ax.set_xlabel("$x$")
-ax.set_title(f"eps = {EPS}: {c2.width_used} hidden units, certified sup error <= {cert2.upper:.4f}")
+ax.set_title(f"eps = {EPS}: {c2.width_used} hidden units, certified sup error <= {fmt_upper(cert2.upper, 4)}")
 ax.legend(fontsize=8)
 plt.show()
 budget_chart(c2, cert2, EPS)
@@ -309,7 +310,7 @@ def construct_and_draw(eps=0.1, target_text=TARGETS[0], n_hat=0):
     with style():
         fig = network_figure(cons.net, tgt, cert, blocks, eps=eps)
         plt.show()
-    print(f"n = {cons.params['n']} pairs (pool of {cons.width_used} values), U = {cert.upper:.4g}, "
+    print(f"n = {cons.params['n']} pairs (pool of {cons.width_used} values), U = {fmt_upper(cert.upper, 4)}, "
           f"{'CERTIFIED' if cert.certified else 'NOT certified'} for eps = {eps}")
 
 

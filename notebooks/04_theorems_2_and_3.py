@@ -37,6 +37,7 @@ from proofkit.construct import construct_theorem1
 from proofkit.construct.theorem2 import construct_theorem2, stacked_ramp_height
 from proofkit.construct.theorem3 import construct_theorem3, plan_theorem3
 from proofkit.expr import parse_target
+from proofkit.fmt import fmt_upper
 from proofkit.network import PermNetwork
 from proofkit.pool import equidistant_pool, pairwise_random_pool
 from proofkit.probability import coverage_probability, coverage_rate_mc, miss_probability, union_bound
@@ -112,7 +113,7 @@ print(f"n = {P2['n']} pairs (width {c2.width_used}), window 2K = {2 * P2['K']} p
       f"step height H = {float(P2['H']):.4f}, steps = {P2['steps']}, alpha = {P2['alpha']}, gamma = {P2['gamma']}")
 print(c2.budget.table())
 cert2 = certify(c2.net, target2, eps2, budget=c2.budget.to_dict())
-print(f"certified: {cert2.certified}, sup error <= {cert2.upper:.4f}  ({cert2.permutation_message})")
+print(f"certified: {cert2.certified}, sup error <= {fmt_upper(cert2.upper, 4)}  ({cert2.permutation_message})")
 xs = np.linspace(0, 1, 4001)
 fig, axes = plt.subplots(1, 2, figsize=(13, 4))
 axes[0].plot(xs, target2(xs), "k", linewidth=2, label="$f^*$")
@@ -209,7 +210,7 @@ plt.show()
 c3 = construct_theorem3(target3, eps3, seed=0, plan=plan)
 cert3 = certify(c3.net, target3, eps3, budget=c3.budget.to_dict())
 print(f"n = {c3.params['n']}, steps = {c3.params['steps']}, gamma = {c3.params['gamma']:.4g}; "
-      f"certified: {cert3.certified}, sup error <= {cert3.upper:.4f}")
+      f"certified: {cert3.certified}, sup error <= {fmt_upper(cert3.upper, 4)}")
 pool3 = pairwise_random_pool(c3.params["n"], (0, 1), 0)
 fig, axes = plt.subplots(1, 2, figsize=(13, 4))
 axes[0].hist(pool3.biases, bins=200, color="0.6")
@@ -219,7 +220,7 @@ axes[0].set_title(f"{c3.params['n']} random break-points (200 bins)")
 axes[1].plot(xs, target3(xs), "k", linewidth=2, label="$f^*$")
 axes[1].plot(xs, c3.net(xs), "tab:red", label=r"$f^{\rm NN}$ from the random pool")
 axes[1].set_xlabel("$x$")
-axes[1].set_title(f"Theorem 3 network, seed 0: certified error {cert3.upper:.3f} <= {eps3}")
+axes[1].set_title(f"Theorem 3 network, seed 0: certified error {fmt_upper(cert3.upper, 3)} <= {eps3}")
 axes[1].legend(fontsize=8)
 fig.tight_layout()
 plt.show()

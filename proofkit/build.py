@@ -33,6 +33,7 @@ from .certify import Certificate, certify
 from .construct.lemma1 import as_fraction
 from .errors import ProofkitError
 from .expr import Target
+from .fmt import fmt_upper
 
 __all__ = ["build", "BuildResult", "BuildError", "parse_positive", "THEOREMS", "origin", "translated_target",
            "rounding_drift"]
@@ -158,7 +159,7 @@ def build(target: Target, eps, *, theorem="1", domain=(0.0, 1.0), max_rounds=4, 
                 f"on [{float(domain[0]):.17g}, {float(domain[1]):.17g}] float64 places break-points only to "
                 f"{math.ulp(max(abs(float(domain[0])), abs(float(domain[1])))) / 2:.2g}, which can move the "
                 f"network by {drift:.2g} (> eps - budget): the stored network's certified error is "
-                f"{cert.upper:.3g} > eps; translate the target to a domain near 0 (write f(x + a) on [0, b - a])")
+                f"{fmt_upper(cert.upper, 3)} > eps; translate the target to a domain near 0 (write f(x + a) on [0, b - a])")
         if i + 1 == max_rounds:
             break
         dh = cons.params["delta_h"]

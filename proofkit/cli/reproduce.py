@@ -18,6 +18,7 @@ import os
 import time
 from fractions import Fraction
 
+from ..fmt import fmt_upper
 from . import CLIError
 from ._common import info, positive
 from .figures import default_jobs
@@ -120,7 +121,7 @@ def certify_standard(theorems, eps=None, targets=None, log=info, timings=None) -
             elif "error" in row:
                 status = f"error: {row['error']}"
             else:
-                status = (f"n = {row['n']}, U = {row['upper']:.4g} {'<=' if row['certified'] else '>'} eps = {e}"
+                status = (f"n = {row['n']}, U = {fmt_upper(row['upper'], 4)} {'<=' if row['certified'] else '>'} eps = {e}"
                           + (f" (seed {row['seed']}; draws of seeds {row['failed_draws']} had an empty interval)"
                              if row.get("failed_draws") else ""))
             log(f"  theorem {t}  {name:12s} {status}  ({seconds:.2f} s)")

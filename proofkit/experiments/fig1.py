@@ -31,6 +31,7 @@ import numpy as np
 
 from .. import plots
 from ..blocks import Ref, assemble, constant_block, linear_pair, linear_reorganisation, step_block, step_height
+from ..fmt import fmt_upper
 from ..network import PermNetwork
 from ..pool import equidistant_pool
 from .spec import check_mode
@@ -222,7 +223,7 @@ class ConstructionFigure:
                 p = cons.params
                 sub = ", ".join(f"{k}={float(p[k]):.4g}" if isinstance(p[k], (int, float, Fraction)) else f"{k}={p[k]}"
                                 for k in ("n_hat", "L", "delta_h", "gamma") if k in p)
-                cert_txt = (f"; certified sup error U={cert.upper:.3g}" if cert is not None else "")
+                cert_txt = (f"; certified sup error U={fmt_upper(cert.upper, 3)}" if cert is not None else "")
                 axe.set_title(f"(e) Theorem 1: {sub}{cert_txt}", fontsize=14)
                 axe.legend(fontsize=12, loc="upper right")
                 info["theorem1"] = {"target": tgt.text, "eps": self.eps,

@@ -22,6 +22,7 @@ import os
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
 
 from .._io import atomic_write_bytes
+from ..fmt import fmt_lower, fmt_upper  # printed bounds rounded outward at the digits shown
 
 __all__ = ["write_report", "render_report", "FIGURE_ORDER", "round_sig", "format_range", "FLOOR_CLOSE"]
 
@@ -194,7 +195,7 @@ def _fig1_section(d) -> list:
     sb, cb, lr = d["step_block"], d["constant_block"], d["linear_reorganisation"]
     lines.append(f"- Step block on biases {', '.join(sb['biases'])}: height h = {sb['height']} (= 2D^2), "
                  f"step at s = {sb['step_location']}; sampled sup error against the ideal step "
-                 f"{sb['sampled_sup_error_vs_step']:.4g} (h/2 = {float(eval_fraction(sb['height'])) / 2:.4g}); "
+                 f"{fmt_lower(sb['sampled_sup_error_vs_step'], 4)} (h/2 = {float(eval_fraction(sb['height'])) / 2:.4g}); "
                  f"permutation check {'passed' if sb['permutation_ok'] else 'FAILED'}.")
     lines.append(f"- Constant-matching block: constant {cb['constant']} (= 4D^2), slope {cb['slope']}; "
                  f"permutation check {'passed' if cb['permutation_ok'] else 'FAILED'}.")
@@ -207,8 +208,9 @@ def _fig1_section(d) -> list:
         cert = ("not certified" if t1.get("certified") is False else
                 "certified" if t1.get("certified") else "no certificate")
         lines.append(f"- Theorem-1 network for {t1['target']} with eps = {t1['eps']}: sampled sup error "
-                     f"{t1['sampled_sup_error']:.4g}, certified upper bound "
-                     f"{_g(t1.get('certified_upper'), 4)} ({cert}); permutation check "
+                     f"{fmt_lower(t1['sampled_sup_error'], 4)}, certified upper bound "
+                     f"{_g(t1.get('certified_upper')) if t1.get('certified_upper') is None else fmt_upper(t1['certified_upper'], 4)}"
+                     f" ({cert}); permutation check "
                      f"{'passed' if t1['permutation_ok'] else 'FAILED'}.")
     lines.append("")
     return lines
@@ -253,7 +255,7 @@ def _cert_section(cert) -> list:
             seed = (f" (seed {r['seed']}; seeds {r['failed_draws']}: empty interval)" if r.get("failed_draws")
                     else (f" (seed {r['seed']})" if r.get("seed") is not None else ""))
             lines.append(f"| {r['theorem']} | `{r['target']}` | {r['domain']} | {r['eps']} | {r['n']} | "
-                         f"{r['upper']:.4g} | {'yes' if r['certified'] else 'NO'}{seed} |")
+                         f"{fmt_upper(r['upper'], 4)} | {'yes' if r['certified'] else 'NO'}{seed} |")
     for note in cert.get("notes", []):
         lines += ["", f"Note: {note}"]
     lines.append("")
