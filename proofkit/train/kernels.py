@@ -217,8 +217,8 @@ def _suffix_at(theta, c, carA, carC, row, col):
 
 def sparse_batches(batch: int, D: int, L: int, C: int) -> bool:
     """Whether :func:`adam_epoch` computes the batch's suffix sums slot by slot (about B D L / 2 additions)
-    instead of in a full pass over the (L + 1, C) matrix: when B D L <= H / 2 (1-D at n >= 320, where a
-    batch of 8 touches 16 slots of thousands). Both ways give the same bits."""
+    instead of in a full pass over the (L + 1, C) matrix: when B D L <= H / 2, i.e. 2 B D <= C (the 1-D
+    protocol from n = 20 on: a batch of 8 touches at most 16 slots). Both ways give the same bits."""
     return batch * D * L * 2 <= L * C
 
 
