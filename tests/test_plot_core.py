@@ -91,14 +91,29 @@ def test_blocks_section_round_trip_and_content():
     # the blocks' pairs and the linear pairs partition all pairs
     used = np.concatenate([p for g in groups for p in g.pairs])
     assert sorted(used.tolist()) == list(range(cons.params["n"]))
-    # each step block's support holds its four break-points b_k (the pairs' biases)
-    b = cons.net.pool[: cons.params["n"]]
+    # each step block's support holds its four break-points (pair k's unit phi_k^+ bends at -c_k)
+    b = -cons.net.biases[: cons.params["n"]]
     for p, (lo, hi) in zip(step.pairs, step.support):
         assert lo - 1e-12 <= b[p].min() and b[p].max() <= hi + 1e-12
     # the network file stays readable with the section (an optional key)
     d = cons.net.to_dict()
     d["blocks"] = sec
     assert PermNetwork.from_dict(d).width == cons.net.width
+
+
+def test_blocks_section_of_a_translated_build_is_in_x():
+    """build() constructs on y = x - t for a domain without 0; the section's geometry is in x."""
+    from proofkit.build import build
+    from proofkit.expr import parse_target
+
+    res = build(parse_target("sin(2*pi*x)"), 0.2, domain=(1, 2))
+    cons = res.construction
+    groups = read_blocks(blocks_section(cons), cons.params["n"])
+    step = next(g for g in groups if g.kind == "step")
+    b = -cons.net.biases[: cons.params["n"]]
+    assert np.all(step.support >= 1 - 1e-9) and np.all(step.support <= 2 + 1e-9)
+    for p, (lo, hi) in zip(step.pairs, step.support):
+        assert lo - 1e-9 <= b[p].min() and b[p].max() <= hi + 1e-9
 
 
 @pytest.mark.parametrize("bad, field", [

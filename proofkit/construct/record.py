@@ -58,11 +58,12 @@ def blocks_section(construction) -> dict | None:
     if m is None or unused is None:
         return None
     groups = []
+    t = float(getattr(construction, "origin", 0) or 0)  # a build on y = x - t: geometry back in x
     if m.blocks:
         groups.append({"kind": "step", "pairs": m.pairs().astype(int).tolist(),
                        "sign": m.signs.astype(int).tolist(),
-                       "support": np.stack([m.c1, m.c4], axis=1).tolist(),
-                       "location": np.asarray(m.locations, float).tolist()})
+                       "support": (np.stack([m.c1, m.c4], axis=1) + t).tolist(),
+                       "location": (np.asarray(m.locations, float) + t).tolist()})
     lin = sorted(int(k) for k in unused.assign)
     if lin:
         groups.append({"kind": "linear", "pairs": [[k] for k in lin]})
