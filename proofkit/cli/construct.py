@@ -28,6 +28,8 @@ def register(sub):
     p.add_argument("--max-rounds", type=int, default=4, help="refinements if the certificate fails (default 4)")
     p.add_argument("--out", default=None, help="write the network (proofkit.permnet/1 JSON)")
     p.add_argument("--cert", default=None, help="write the certificate (proofkit.certificate/1 JSON)")
+    from .plot import add_plot_option
+    add_plot_option(p)
     p.set_defaults(func=run)
 
 
@@ -72,11 +74,17 @@ def run(args) -> int:
     info(f"permutation {'OK' if cert.permutation_ok else 'FAILED'} ({cert.permutation_method}): {cert.permutation_message}")
     print_error(cert)
     if args.out:
-        cons.net.save(args.out)
+        from ..construct.record import save_network  # the network with its optional blocks section
+        save_network(cons, args.out)
         info(f"wrote       {args.out}")
     if args.cert:
         cert.save(args.cert)
         info(f"wrote       {args.cert}")
+    if args.plot:
+        from ..construct.record import construction_blocks
+        from .plot import write_plot
+        write_plot(args.plot, net=cons.net, target_text=f.text, eps=float(eps), cert=cert,
+                   blocks=construction_blocks(cons))
     verdict = "CERTIFIED" if cert.certified else "NOT CERTIFIED"
     info(f"{verdict}: sup|f - f_NN| <= {fmt_upper(cert.upper_exact, 4)} {'<=' if cert.upper <= float(eps) else '>'} "
          f"eps = {fmt_exact(eps)}  [{time.perf_counter() - t0:.2f} s, {len(result.rounds)} round(s)]")
