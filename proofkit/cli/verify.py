@@ -37,6 +37,8 @@ def register(sub):
                    help="check a stored certificate (proofkit.certificate/2) against this network: it must name "
                         "the network (network_sha256), and its bound is confirmed only if the one proved now is "
                         "at least as strong; target, domain and eps come from the certificate")
+    from .plot import add_plot_option
+    add_plot_option(p)
     p.set_defaults(func=run)
 
 
@@ -59,6 +61,7 @@ def run(args) -> int:
         eps = positive("epsilon")(str(net.provenance["epsilon"]))
     if text is None:
         info("no target given and none in the file's provenance: only the permutation was checked")
+        _plot(args, net_file=args.network)
         return 0 if chk.ok else 1
     if args.target is None:
         info(f"target      {text} (from the file's provenance)" + (f", eps = {fmt_exact(eps)}" if eps else ""))
@@ -67,7 +70,15 @@ def run(args) -> int:
     print_error(cert)
     if args.cert:
         cert.save(args.cert)
+    _plot(args, net_file=args.network, target_text=text, eps=None if eps is None else float(eps), cert=cert)
     return _verdict(cert, eps)
+
+
+def _plot(args, **kw):
+    """--plot FILE: the figure of 'proofkit plot' for this network (with the certificate just made)."""
+    if args.plot:
+        from .plot import write_plot
+        write_plot(args.plot, **kw)
 
 
 def print_error(cert):
@@ -146,6 +157,7 @@ def _run_nd(args, data) -> int:
          + ("coefficients are pool[permutation], a bijection" if ok else
             "the permutation is not a bijection or the stored coefficients differ from pool[permutation]"))
     text = args.target or net.provenance.get("target")
+    _plot(args, net_file=args.network, target_text=text)
     if text is None:
         info("no target given and none in the file's provenance: only the permutation was checked")
         return 0 if ok else 1
