@@ -216,3 +216,16 @@ def test_unreadable_log_and_certificate_are_one_line_errors(files, tmp_path, cap
     assert _plot(files / "net.json", "--cert", files / "log.npz", "--out", tmp_path / "o.png") == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 2 and "training log" in err[0] and "not a certificate" in err[1]
+
+
+def test_plot_option_of_construct_and_verify(tmp_path, capsys):
+    import json
+
+    net, fig = tmp_path / "c.json", tmp_path / "c.png"
+    assert main(["construct", "x**2", "--eps", "0.2", "--out", str(net), "--plot", str(fig)]) == 0
+    assert fig.read_bytes()[:4] == b"\x89PNG"
+    assert json.loads(net.read_text())["blocks"]["format"] == "proofkit.blocks/1"
+    page = tmp_path / "v.html"
+    assert main(["verify", str(net), "--plot", str(page)]) == 0
+    assert "ramp of the hovered unit" in page.read_text()
+    assert f"wrote       {page}" in capsys.readouterr().out
