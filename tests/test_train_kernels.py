@@ -213,6 +213,18 @@ def test_slot_by_slot_mode_gives_the_same_bits(dim, n, batch, extra, slope, ties
     assert full[0] == slots[0]
 
 
+def test_wide_network_uses_int32_slots_and_agrees():
+    """n = 20 000 pairs: more slots than int16 holds; one epoch still matches the dense reference."""
+    dirs, unit_dir, c, X, Y, theta = problem(1, 20000, 24, False, 11)
+    idx, L, P = kernels.unit_layout(unit_dir, c, 2)
+    assert kernels.bucket_table(X, dirs, c[idx], P).dtype == np.int32
+    order = np.random.default_rng(0).permutation(24)
+    d = dense_epoch(dirs, unit_dir, c, X, Y, theta, np.array([0.01, 0.0]), order, 8, 0.0, 1e-3)
+    s = sorted_epoch(dirs, unit_dir, c, X, Y, theta, np.array([0.01, 0.0]), order, 8, 0.0, 1e-3)
+    np.testing.assert_allclose(s[2], d[2], rtol=0, atol=1e-10)
+    np.testing.assert_allclose(s[3], d[3], rtol=0, atol=1e-10)
+
+
 def test_points_on_break_points_contribute_nothing():
     """relu(0) = 0: a batch whose every point sits exactly on the break-point of the only active-looking
     unit leaves theta's gradient at exactly 0 (both kernels), so Adam leaves theta unchanged."""
