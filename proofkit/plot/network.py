@@ -226,14 +226,30 @@ def _draw_lanes(ax, net, blocks, columns):
         ax.legend(loc="upper right", fontsize=8)
 
 
-def draw_permutation(ax, net, columns=screen.COLUMNS):
+def draw_permutation(ax, net, columns=screen.COLUMNS, blocks=None):
     """Panel (d): unit break-point t_i (units ordered by bias) against the pool value a_i it received,
-    and the pool's histogram on the right (the same multiset, whatever the permutation)."""
+    and the pool's histogram on the right (the same multiset, whatever the permutation). With ``blocks``,
+    units are coloured by the part of the construction their pair belongs to."""
     t = _t(net)
     a_val = np.asarray(net.coefficients, float)
     w = np.asarray(net.weights)
     H = net.width
-    if H <= SCATTER_MAX:
+    if H <= SCATTER_MAX and blocks:
+        # colour each unit by the part of the construction its pair belongs to (pair k = units k, n + k)
+        n = H // 2
+        ms = 9 if H <= 200 else 4 if H <= 3000 else 1
+        for kind, sgn, label, key in sorted(_LANES, key=lambda lane: lane[0] != "linear"):
+            pairs = [np.concatenate(g.pairs)[np.repeat(
+                np.ones(len(g), bool) if (sgn == 0 or g.sign is None) else g.sign == sgn,
+                [len(p) for p in g.pairs])] for g in blocks if g.kind == kind]
+            if not pairs or not sum(len(p) for p in pairs):
+                continue
+            k = np.concatenate(pairs)
+            units = np.concatenate([k, k + n])
+            ax.scatter(t[units], a_val[units], s=ms if kind == "linear" else 2 * ms, color=COLORS[key],
+                       linewidths=0, label=f"units of {label}", rasterized=H > 3000, zorder=1 if kind == "linear" else 2)
+        ax.legend(loc="upper left", fontsize=8, markerscale=2 if H > 200 else 1)
+    elif H <= SCATTER_MAX:
         ms = 9 if H <= 200 else 3 if H <= 3000 else 1
         for sgn, key, lab in ((1, "plus", r"unit with $w_i=+1$"), (-1, "minus", r"unit with $w_i=-1$")):
             sel = w == sgn
@@ -288,7 +304,7 @@ def network_figure(net, target=None, cert=None, blocks=None, eps=None, *, log=Fa
     draw_parts(ax_c, net, blocks, columns, centre=None if cert is None else cert.witness)
     if blocks:
         ax_c.set_title("construction: where each block acts", fontsize=10)
-    draw_permutation(ax_d, net, columns)
+    draw_permutation(ax_d, net, columns, blocks)
     ax_d.set_title(r"the permutation $\tau$: who received which pool value", fontsize=10)
     for ax, tag in zip((ax_a, ax_b, ax_c, ax_d), "abcd"):
         panel_tag(ax, f"({tag})")
