@@ -9,8 +9,8 @@ import pytest
 
 pytest.importorskip("distributed", reason="needs dask[distributed] (pip install -e '.[cluster]')")
 
-from proofkit.experiments.runs import train_config, train_run  # noqa: E402
-from proofkit.experiments.sweep import RUN_FORMAT, config_key, run_sweep  # noqa: E402
+from proofkit.experiments.runs import train_config, train_run
+from proofkit.experiments.sweep import RUN_FORMAT, config_key, run_sweep
 
 
 def _configs(epochs):

@@ -403,7 +403,6 @@ def test_fig8_full_mode_runs_equidistant_at_the_papers_extra_widths():
         widths.setdefault(c["train"]["init"], set()).add(c["train"]["n"])
     assert widths["equidistant"] == {10, 20, 40, 80, 160, 320, 640, 1280}
     assert widths["pairwise"] == {10, 20, 40, 80, 160, 320}
-    assert 640 not in {c["train"]["n"] for c in fig8.runs("quick")}
     cmp = compare_with_paper("fig8", "Equidistant", [320, 640, 1280], [0.1, 0.05, 0.03])
     assert cmp["gmean"] == [0.101, 0.0543, 0.0345] and cmp["common_widths"] == [320, 640, 1280]
 
@@ -413,7 +412,7 @@ def test_fig4_follows_the_authors_3d_script_and_lists_its_departures():
     (c, *_) = fig4.runs("full")
     t = c["train"]
     assert (t["init"], t["k"], t["batch"], t["dim"], t["n_test"]) == ("random", 20, 640, 3, 113)
-    assert len(fig4.runs("full")) == 6 and fig4.runs("quick") == []
+    assert len(fig4.runs("full")) == 6 and fig4.runs("quick") == fig4.runs("full")  # one run per width
     assert any("sqrt(3)" in d for d in fig4.departures) and any("12 800" in d for d in fig4.departures)
 
 

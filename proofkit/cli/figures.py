@@ -57,7 +57,7 @@ def default_jobs(requested, backend="loky"):
 
 
 def run(args) -> int:
-    from ..experiments import FIGURES, figure_order, figure_runs, make_figures
+    from ..experiments import figure_order, figure_runs, make_figures
     from ..experiments.cost import run_seconds
     from ..experiments.sweep import config_key
 

@@ -63,16 +63,14 @@ def figure_runs(names=None, mode: str = "quick") -> dict:
 def figure_order(runs_by_figure: dict) -> list:
     """Figure names cheapest first: repeatedly the figure whose runs not yet queued by an earlier figure
     cost least (:func:`proofkit.experiments.cost.run_seconds`); ties keep the given order."""
-    left = list(runs_by_figure)
-    queued, order = set(), []
+    keyed = {name: [(config_key(c), run_seconds(c)) for c in cfgs] for name, cfgs in runs_by_figure.items()}
+    left, queued, order = list(keyed), set(), []
     while left:
-        def remaining(name):
-            return sum(run_seconds(c) for c in runs_by_figure[name] if config_key(c) not in queued)
-
-        best = min(left, key=remaining)
+        cost = {name: sum(s for k, s in keyed[name] if k not in queued) for name in left}
+        best = min(left, key=cost.__getitem__)
         order.append(best)
         left.remove(best)
-        queued |= {config_key(c) for c in runs_by_figure[best]}
+        queued.update(k for k, _ in keyed[best])
     return order
 
 

@@ -18,10 +18,12 @@ from __future__ import annotations
 
 __all__ = ["EPOCH_COST", "PAPER_TRAIN_SIZE", "epoch_seconds", "run_seconds"]
 
-#: (c0, c1) in seconds of :math:`t_{\text{epoch}} = c_0 + c_1 n`, measured on the project's 2-core machine
-#: with the engine of proofkit 0.1.0 (one core per run): 1-D n = 10 / 160 / 1280 at 0.35 / 2.5 / 17 ms;
-#: 2-D (batch 128) n = 10 / 40 / 320 at 11 / 21 / 180 ms; 3-D (batch 640) n = 10 / 320 at about 40 / 540 ms.
-EPOCH_COST = {1: (0.20e-3, 0.0131e-3), 2: (5.0e-3, 0.55e-3), 3: (25.0e-3, 1.6e-3)}
+#: (c0, c1) in seconds of :math:`t_{\text{epoch}} = c_0 + c_1 n`: CPU time (``time.process_time``, best of 2)
+#: of single runs with training engine version 2 (:data:`proofkit.train.ENGINE_VERSION`) on the project's
+#: 2-core machine: 1-D n = 10 / 160 / 1280 at 0.076 / 0.26 / 1.13 ms; 2-D (batch 128) n = 10 / 80 / 320 at
+#: 2.5 / 3.2 / 4.8 ms; 3-D (batch 640) n = 10 / 80 / 320 at 7.1 / 7.6 / 10.1 ms. (CPU time, because the
+#: machine was shared when measured: wall times were about 3 times longer.)
+EPOCH_COST = {1: (0.08e-3, 0.00082e-3), 2: (2.4e-3, 0.0077e-3), 3: (7.0e-3, 0.0097e-3)}
 PAPER_TRAIN_SIZE = {1: 1600, 2: 51200, 3: 51200}
 
 

@@ -76,8 +76,9 @@ class ModeSettings:
 @dataclass(frozen=True)
 class Series:
     """One curve: legend ``label``, TrainConfig overrides ``train`` (init, k, activation, ...), style, the
-    name of the published series (``ref``; None if the paper has no numbers), an optional long legend, and
-    ``full_extra_widths``: widths run for this series in full mode only (where the paper has extra points)."""
+    name of the published series (``ref``; None if the paper has no numbers), an optional long legend,
+    ``extra_widths``: widths run for this series only (where the paper has extra points), in every mode,
+    and an optional legend text for the published points."""
 
     label: str
     train: dict
@@ -87,7 +88,8 @@ class Series:
     ref: str | None = None
     legend: str | None = None
     linewidth: float = 1.5
-    full_extra_widths: tuple = ()
+    extra_widths: tuple = ()
+    paper_legend: str | None = None  # legend text of the published points (default "<ref> (paper)")
 
 
 def aggregate(values) -> tuple:
@@ -177,10 +179,11 @@ class RateFigure:
         return self.quick if check_mode(mode) == "quick" else self.full
 
     def series_widths(self, series: Series, mode: str) -> tuple:
-        """Widths run for ``series`` in ``mode`` (the mode's widths, plus the series' full-mode extras)."""
+        """Widths run for ``series`` in ``mode`` (the mode's widths, plus the series' extra widths)."""
         s = self.settings(mode)
-        extra = tuple(n for n in series.full_extra_widths if n not in s.widths) if mode == "full" else ()
-        return tuple(s.widths) + extra
+        if not s.widths:
+            return ()
+        return tuple(s.widths) + tuple(n for n in series.extra_widths if n not in s.widths)
 
     def train_fields(self, series: Series, n: int, seed: int, mode: str) -> dict:
         """TrainConfig fields of one run."""
@@ -231,10 +234,6 @@ class RateFigure:
         missing = [n for n in f.widths if n not in q.widths]
         if missing:
             out.append(f"widths n = {', '.join(map(str, missing))}")
-        for ser in self.series:
-            extra = [n for n in ser.full_extra_widths if n not in q.widths and n not in f.widths]
-            if extra:
-                out.append(f"{ser.label} at n = {', '.join(map(str, extra))}")
         if q.epochs != f.epochs:
             out.append(f"epochs beyond {q.epochs}")
         return out
@@ -244,8 +243,10 @@ class RateFigure:
         om = self.omissions(mode)
         if not om:
             return ""
-        kept = ("" if self.quick.epochs != self.full.epochs or not self.quick.seeds or not self.quick.widths else
-                "; kept: the paper's schedule (6400 epochs, lr decay 0.998), k, batch and training set")
+        q = self.quick
+        kept = ("" if q.epochs != self.full.epochs or not q.seeds or not q.widths else
+                "; kept: the paper's schedule (6400 epochs, lr decay 0.998), k, batch, training set"
+                + (" and every width" if set(self.full.widths) <= set(q.widths) else ""))
         return "quick mode omits " + "; ".join(om) + kept
 
     # ------------------------------------------------------------------ data
@@ -318,7 +319,7 @@ class RateFigure:
                 continue
             plots.plot_published(ax, pub.widths, pub.gmean, color=ser.color, lo=pub.min, hi=pub.max,
                                  marker="o" if ser.marker in ("+", "x") else ser.marker, dodge=PUBLISHED_DODGE,
-                                 label=f"{ser.ref} (paper{', approx.' if pub.approximate else ''})")
+                                 label=ser.paper_legend or f"{ser.ref} (paper{', approx.' if pub.approximate else ''})")
             allv += [v for v in pub.gmean + (pub.min or ()) + (pub.max or ()) if v is not None]
         if self.ref_line:
             order, start, label, color = self.ref_line
