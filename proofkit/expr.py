@@ -14,6 +14,13 @@ keyword arguments, strings and every name that is not on the whitelist are rejec
 
 Decimal literals become exact rationals (``0.5`` -> ``1/2``), so that ``abs(x-1/3)**0.5`` is the exact
 square root and targets with rational data stay rational.
+
+Work is budgeted before sympy does it (limits in :mod:`proofkit.limits`): powers of numbers that would
+need more than ``MAX_INTEGER_BITS`` bits (``2**10**10``), exponents and polynomial degrees above
+``MAX_DEGREE`` (``x**(10**10)``, ``legendre(10**6, x)``), trees of more than ``MAX_TARGET_NODES`` nodes, and
+``Sum`` over more than ``MAX_SUM_TERMS`` terms unless its summand is a polynomial in the index (then the
+closed form is used; otherwise a ``Sum`` is expanded term by term, each term translated like the rest of
+the text, so the same limits apply to it). Targets are ASCII: ``π`` gets the hint "write pi".
 """
 from __future__ import annotations
 
@@ -27,6 +34,8 @@ import numpy as np
 import sympy as sp
 
 from .errors import ProofkitError
+from .limits import (MAX_DEGREE, MAX_INTEGER_BITS, MAX_SUM_TERMS, MAX_TARGET_CHARS, MAX_TARGET_DEPTH,
+                     MAX_TARGET_NODES)
 
 __all__ = ["TargetError", "Target", "parse_target", "parse_expression", "STANDARD_TARGETS", "standard_target"]
 
@@ -45,7 +54,7 @@ _FUNCTIONS = {
     "abs": sp.Abs, "Abs": sp.Abs, "sign": sp.sign,
     "Max": sp.Max, "Min": sp.Min, "max": sp.Max, "min": sp.Min,
     "erf": sp.erf, "erfc": sp.erfc, "sinc": sp.sinc,
-    "Piecewise": sp.Piecewise, "Sum": sp.Sum,
+    "Piecewise": sp.Piecewise, "Sum": None,  # Sum is expanded by _Translator.sum, never built by sympy
     "legendre": sp.legendre, "chebyshevt": sp.chebyshevt, "chebyshevu": sp.chebyshevu,
     "Rational": sp.Rational,
 }
@@ -55,8 +64,14 @@ _BINOPS = {
     ast.Div: lambda a, b: a / b, ast.Pow: lambda a, b: a ** b,
 }
 _COMPARE = {ast.Lt: sp.Lt, ast.LtE: sp.Le, ast.Gt: sp.Gt, ast.GtE: sp.Ge}
-_MAX_LENGTH = 10_000
-_MAX_DEPTH = 200
+_MAX_LENGTH = MAX_TARGET_CHARS
+_MAX_DEPTH = MAX_TARGET_DEPTH
+_MAX_VISITS = 50_000           # AST nodes translated in all (a Sum translates its summand once per term)
+_SUM_POLY_DEGREE = 10          # a Sum over more than MAX_SUM_TERMS terms: summand polynomial in k of this degree
+_DEGREE_FUNCTIONS = ("legendre", "chebyshevt", "chebyshevu")
+# characters users paste from papers, and what to write instead
+_ASCII_HINTS = {"π": "pi", "−": "-", "–": "-", "×": "*", "·": "*", "÷": "/", "²": "**2", "³": "**3",
+                "√": "sqrt(...)", "≤": "<=", "≥": ">=", "ℯ": "E", "∑": "Sum(..., (k, a, b))"}
 
 
 def _number(value) -> sp.Expr:
@@ -73,10 +88,16 @@ def _number(value) -> sp.Expr:
 
 
 class _Translator:
-    """Translate a Python AST of an expression into sympy, allowing only whitelisted nodes."""
+    """Translate a Python AST of an expression into sympy, allowing only whitelisted nodes.
+
+    Every operation sympy would carry out eagerly and whose cost the text alone does not bound is
+    budgeted first (module docstring): powers (:meth:`power`), polynomial degrees, ``Sum`` (:meth:`sum`).
+    """
 
     def __init__(self):
         self.symbols: dict[str, sp.Symbol] = {}
+        self.bound: dict[str, sp.Integer] = {}   # Sum indices while a term is translated
+        self.visits = 0
 
     def symbol(self, name: str) -> sp.Symbol:
         if name not in self.symbols:
@@ -86,20 +107,39 @@ class _Translator:
     def visit(self, node, depth=0):
         if depth > _MAX_DEPTH:
             raise TargetError("expression is nested too deeply")
-        d = depth + 1
+        self.visits += 1
+        if self.visits > _MAX_VISITS:
+            raise TargetError(f"target is too large: more than {_MAX_VISITS} nodes to translate "
+                              f"(a Sum counts its summand once per term)")
+        try:
+            return self._visit(node, depth + 1)
+        except (TargetError, RecursionError, MemoryError):
+            raise
+        except Exception as exc:  # noqa: BLE001 - sympy refusing to combine the operands (Tuple + x, ...)
+            what = ast.unparse(node) if depth < 20 else type(node).__name__
+            if len(what) > 60:
+                what = what[:57] + "..."
+            raise TargetError(f"'{what}' is not a real-valued expression ({type(exc).__name__}: "
+                              f"{str(exc).splitlines()[0] if str(exc) else 'invalid operands'})") from None
+
+    def _visit(self, node, d):
         if isinstance(node, ast.Expression):
             return self.visit(node.body, d)
         if isinstance(node, ast.Constant):
             return _number(node.value)
         if isinstance(node, ast.Name):
+            if node.id in self.bound:
+                return self.bound[node.id]
             if node.id in _CONSTANTS:
                 return _CONSTANTS[node.id]
             if node.id in _FUNCTIONS:
                 raise TargetError(f"'{node.id}' is a function: call it, e.g. {node.id}(x)")
-            if not node.id.isidentifier() or node.id.startswith("_"):
+            if not node.id.isidentifier() or node.id.startswith("_") or not node.id.isascii():
                 raise TargetError(f"name '{node.id}' is not allowed")
             return self.symbol(node.id)
         if isinstance(node, ast.BinOp):
+            if isinstance(node.op, ast.Pow):
+                return self.power(self.visit(node.left, d), self.visit(node.right, d))
             if type(node.op) in _BINOPS:
                 return _BINOPS[type(node.op)](self.visit(node.left, d), self.visit(node.right, d))
             if isinstance(node.op, ast.BitXor):
@@ -131,20 +171,147 @@ class _Translator:
         if isinstance(node, ast.Tuple):
             return sp.Tuple(*[self.visit(e, d) for e in node.elts])
         if isinstance(node, ast.Call):
-            if not isinstance(node.func, ast.Name) or node.func.id not in _FUNCTIONS:
-                name = node.func.id if isinstance(node.func, ast.Name) else ast.unparse(node.func)
-                raise TargetError(f"function '{name}' is not allowed; known: "
+            if not isinstance(node.func, ast.Name):
+                raise TargetError(f"calling a {type(node.func).__name__.lower()} is not allowed: only the "
+                                  "named functions can be called, e.g. sin(x)")
+            if node.func.id not in _FUNCTIONS:
+                raise TargetError(f"function '{node.func.id}' is not allowed; known: "
                                   + ", ".join(sorted(set(_FUNCTIONS))))
             if node.keywords:
                 raise TargetError("keyword arguments are not allowed")
+            name = node.func.id
+            if name == "Sum":
+                return self.sum(node, d)
             args = [self.visit(a, d) for a in node.args]
+            if name in _DEGREE_FUNCTIONS and args:
+                _check_degree_argument(name, args[0])
+            if name == "root" and len(args) > 1 and args[1].is_Number and abs(args[1]) > MAX_DEGREE:
+                raise TargetError(f"root(..., {args[1]}): index above the limit {MAX_DEGREE}")
             try:
-                return _FUNCTIONS[node.func.id](*args)
+                return _FUNCTIONS[name](*args)
             except TargetError:
                 raise
             except Exception as exc:  # sympy's own complaint about the arguments
-                raise TargetError(f"{node.func.id}(...): {exc}") from None
+                raise TargetError(f"{name}(...): {exc}") from None
         raise TargetError(f"syntax element {type(node).__name__} is not allowed in a target")
+
+    @staticmethod
+    def power(base, exponent):
+        """base**exponent, refused when sympy would build a huge number or a huge polynomial.
+
+        A power of two rationals needs about |exponent| * (bits of the base) bits; a power of an
+        expression in a variable is a polynomial-like object of degree |exponent|."""
+        if not (isinstance(base, sp.Expr) and isinstance(exponent, sp.Expr)):
+            raise TargetError("'**' needs numbers or expressions on both sides")
+        if exponent.is_Number:
+            e = abs(exponent)
+            if base.is_Rational:
+                bits = max(int(base.p).bit_length(), int(base.q).bit_length())
+                if bits > 1 and e * (bits - 1) > MAX_INTEGER_BITS:
+                    raise TargetError(f"the power {_short(base)}**{_short(exponent)} has about "
+                                      f"{float(e * (bits - 1)):.3g} bits (limit {MAX_INTEGER_BITS})")
+            elif base.free_symbols:
+                if e > MAX_DEGREE:
+                    raise TargetError(f"exponent {_short(exponent)} is above the degree limit {MAX_DEGREE}")
+            elif e > MAX_INTEGER_BITS:
+                raise TargetError(f"exponent {_short(exponent)} of a constant is above {MAX_INTEGER_BITS}")
+        return base ** exponent
+
+    def sum(self, node, d):
+        """``Sum(summand, (k, lo, hi), ...)``: integer limits, innermost (first) limit first.
+
+        Up to MAX_SUM_TERMS terms the summand is translated once per value of k (so every term meets the
+        limits above); more terms only when the summand is a polynomial in k, whose closed form sympy gives."""
+        if len(node.args) < 2:
+            raise TargetError("Sum needs a summand and limits: Sum(f, (k, a, b))")
+        limits = []
+        for lim in node.args[1:]:
+            if not (isinstance(lim, ast.Tuple) and len(lim.elts) == 3 and isinstance(lim.elts[0], ast.Name)):
+                raise TargetError("Sum limits are written (k, a, b) with a name k and integers a <= b")
+            k = lim.elts[0].id
+            if k in _CONSTANTS or k in _FUNCTIONS or not k.isidentifier() or k.startswith("_") or not k.isascii():
+                raise TargetError(f"'{k}' cannot be a Sum index")
+            lo, hi = self.visit(lim.elts[1], d), self.visit(lim.elts[2], d)
+            if not (isinstance(lo, sp.Integer) and isinstance(hi, sp.Integer)):
+                raise TargetError(f"Sum limits must be integers, got ({k}, {_short(lo)}, {_short(hi)})")
+            if hi < lo:
+                raise TargetError(f"Sum over ({k}, {lo}, {hi}): the upper limit is below the lower one")
+            limits.append((k, int(lo), int(hi)))
+        return self._sum(node.args[0], limits, d)
+
+    def _sum(self, body, limits, d):
+        if not limits:
+            return self.visit(body, d)
+        (k, lo, hi), inner = limits[-1], limits[:-1]   # the last limit is the outermost
+        terms = hi - lo + 1
+        size = sum(1 for _ in ast.walk(body))
+        if terms <= MAX_SUM_TERMS and terms * size + self.visits > _MAX_VISITS:
+            raise TargetError(f"Sum over {terms} terms of a summand of {size} nodes: more than {_MAX_VISITS} "
+                              "nodes to translate")
+        if terms <= MAX_SUM_TERMS:
+            saved = self.bound.get(k)
+            try:
+                out = []
+                for i in range(lo, hi + 1):
+                    self.bound[k] = sp.Integer(i)
+                    out.append(self._sum(body, inner, d))
+            finally:
+                if saved is None:
+                    self.bound.pop(k, None)
+                else:
+                    self.bound[k] = saved
+            return sp.Add(*out)
+        ks = sp.Symbol(f"_sum_{k}", integer=True)
+        saved = self.bound.get(k)
+        self.bound[k] = ks
+        try:
+            summand = self._sum(body, inner, d)
+        finally:
+            if saved is None:
+                self.bound.pop(k, None)
+            else:
+                self.bound[k] = saved
+        try:
+            degree = sp.Poly(summand, ks).degree() if summand.has(ks) else 0
+        except sp.PolynomialError:
+            degree = None
+        if degree is None or degree > _SUM_POLY_DEGREE:
+            raise TargetError(f"Sum over {terms} terms: at most {MAX_SUM_TERMS} terms, or a summand that is a "
+                              f"polynomial of degree <= {_SUM_POLY_DEGREE} in {k} (closed form)")
+        return sp.summation(summand, (ks, lo, hi))
+
+
+def _short(v) -> str:
+    t = str(v)
+    return t if len(t) <= 30 else f"{t[:12]}...({len(t)} characters)"
+
+
+def _check_degree_argument(name, n):
+    if not (isinstance(n, sp.Integer) and n >= 0):
+        raise TargetError(f"{name}(n, x): n must be an integer >= 0, got {_short(n)}")
+    if n > MAX_DEGREE:
+        raise TargetError(f"{name}({_short(n)}, x): degree above the limit {MAX_DEGREE}")
+
+
+def _degree(expr, var) -> int:
+    """An upper bound of the polynomial degree sympy may expand ``expr`` to (products add, powers
+    multiply); functions count 1 and their arguments are bounded on their own."""
+    if not expr.has(var):
+        return 0
+    if expr == var:
+        return 1
+    if isinstance(expr, sp.Add):
+        return max(_degree(a, var) for a in expr.args)
+    if isinstance(expr, sp.Mul):
+        return sum(_degree(a, var) for a in expr.args)
+    if isinstance(expr, sp.Pow) and expr.exp.is_Number:
+        return int(math.ceil(abs(expr.exp) * _degree(expr.base, var)))
+    for a in expr.args:
+        if isinstance(a, sp.Expr):
+            deg = _degree(a, var)
+            if deg > MAX_DEGREE:
+                return deg
+    return 1
 
 
 @dataclass(frozen=True)
@@ -176,24 +343,62 @@ class Target:
     def check_finite(self, domain, samples: int = 4097) -> None:
         """Raise :class:`TargetError` if f* is not finite (NaN/inf/complex) at sampled points of the domain.
 
-        This is a cheap screen; the certificate (``proofkit.certify``) is the rigorous check.
+        This is a cheap screen; the certificate (``proofkit.certify``) is the rigorous check. Where the float64
+        evaluation fails, the exact value there decides the message: undefined (with the continuous
+        extension's value when f* has a finite limit there), or a real value too large for float64.
         """
         a, b = domain
-        xs = np.linspace(a, b, samples)
-        with np.errstate(all="ignore"):
-            try:
-                ys = self(xs)
-            except (TypeError, ValueError) as exc:
-                raise TargetError(f"target '{self.text}' is not real-valued on [{a}, {b}]: {exc}") from None
         fa, fb = float(a), float(b)
+        xs = np.linspace(fa, fb, samples)
+        ys = self._evaluate_screen(xs, fa, fb)
         bad = ~np.isfinite(ys)
         if bad.any():
-            x0 = xs[np.argmax(bad)]
-            raise TargetError(f"target '{self.text}' is not finite on [{fa:g}, {fb:g}] (e.g. at x = {float(x0):.6g})"
+            x0 = float(xs[np.argmax(bad)])
+            where = f"[{fa:g}, {fb:g}]"
+            if _exact_value_status(self.expr, self.var, sp.Rational(Fraction(x0))) == "finite":
+                raise TargetError(f"target '{self.text}' overflows float64 at x = {x0:.6g} on {where}: its value "
+                                  "(or an intermediate value) is beyond 1.8e308; proofkit samples targets in "
+                                  "float64: use a smaller domain or rewrite it")
+            raise TargetError(f"target '{self.text}' is not finite on {where} (e.g. at x = {x0:.6g})"
                               + _removable_hint(self.expr, self.var, x0))
         for point in _singular_points(self.expr, self.var, a, b):
+            if _exact_value_status(self.expr, self.var, point) == "finite":
+                continue  # e.g. Piecewise((x*sin(1/x), x > 0), (0, True)) at 0: defined by another branch
             raise TargetError(f"target '{self.text}' has a pole or is undefined at x = {point} in "
                               f"[{fa:g}, {fb:g}]" + _removable_hint(self.expr, self.var, point))
+
+    def _evaluate_screen(self, xs, fa, fb):
+        with np.errstate(all="ignore"):
+            try:
+                return self(xs)
+            except (TypeError, ValueError) as exc:
+                raise TargetError(f"target '{self.text}' is not real-valued on [{fa:g}, {fb:g}]: {exc}") from None
+            except (ArithmeticError, NameError, AttributeError, RecursionError, MemoryError) as exc:
+                raise TargetError(f"target '{self.text}' cannot be evaluated in float64 on [{fa:g}, {fb:g}] "
+                                  f"({type(exc).__name__})") from None
+
+    def float_error(self, domain, samples: int = 4097) -> tuple[float, float]:
+        """(largest difference between the float64 evaluation of f* and an extended-precision one, where).
+
+        A screen for catastrophic cancellation (``legendre(40, x)`` in its expanded form loses 1e-2 near
+        x = 1): numpy's ``longdouble`` (64-bit mantissa on x86-64, 11 more bits than float64) evaluates
+        the same code; their difference estimates the float64 error. Where ``longdouble`` is float64
+        (some ARM platforms) the screen returns 0. Functions that only exist in float64 (scipy's erf)
+        agree with themselves and are not screened."""
+        a, b = float(domain[0]), float(domain[1])
+        xs = np.linspace(a, b, samples)
+        if np.finfo(np.longdouble).nmant <= np.finfo(np.float64).nmant:
+            return 0.0, a
+        with np.errstate(all="ignore"):
+            try:
+                y64 = np.asarray(self.func(xs), dtype=np.float64)
+                yld = np.asarray(self.func(xs.astype(np.longdouble)), dtype=np.longdouble)
+            except Exception:  # noqa: BLE001 - the screen is optional; check_finite reports real failures
+                return 0.0, a
+            diff = np.abs(np.broadcast_to(yld, xs.shape) - np.broadcast_to(y64, xs.shape)).astype(np.float64)
+        diff = np.where(np.isfinite(diff), diff, 0.0)
+        k = int(np.argmax(diff))
+        return float(diff[k]), float(xs[k])
 
     def is_piecewise_polynomial(self) -> bool:
         """True when f* is a polynomial or a ``Piecewise`` of polynomials in its variable."""
@@ -221,7 +426,8 @@ def _piecewise_args(expr, var):
 
 
 def _singular_points(expr, var, a, b):
-    """Exact singular points of denominators/logs inside [a, b] that sympy can find quickly."""
+    """Exact singular points of denominators/logs inside [a, b] that sympy can find quickly (polynomial
+    arguments of degree <= 100)."""
     points = []
     try:
         for sub in sp.preorder_traversal(expr):
@@ -232,7 +438,10 @@ def _singular_points(expr, var, a, b):
                 cand = sub.args[0]
             if cand is None or not cand.has(var) or not cand.is_polynomial(var):
                 continue
-            for r in sp.Poly(cand, var).real_roots():
+            poly = sp.Poly(cand, var)
+            if poly.degree() > 100:
+                continue
+            for r in poly.real_roots():
                 if a <= float(r) <= b:
                     points.append(r)
     except Exception:  # the sampled screen and the certificate still apply
@@ -240,11 +449,29 @@ def _singular_points(expr, var, a, b):
     return points
 
 
+def _exact_value_status(expr, var, point) -> str | None:
+    """'finite' when f*(point) is (symbolically) a finite real number, 'undefined' when it is NaN, infinite
+    or complex, None when sympy cannot tell. Exact substitution only: no numerical evaluation (which can
+    take minutes for exp(exp(exp(10))))."""
+    try:
+        v = expr.subs(var, point)
+        if v.has(sp.nan, sp.zoo, sp.oo, -sp.oo, sp.I) or v.is_real is False:
+            return "undefined"
+        if v.is_finite and v.is_real:
+            return "finite"
+    except Exception:  # noqa: BLE001 - undecided
+        pass
+    return None
+
+
 def _removable_hint(expr, var, point) -> str:
-    """A hint when f* has a finite limit at ``point`` (a removable singularity such as sin(x)/x at 0):
-    the target must be the continuous function itself, so the user is told to write its extension."""
+    """A hint when f* is undefined at ``point`` but has a finite limit there (a removable singularity such
+    as sin(x)/x at 0): the target must be the continuous function itself, so the user is told to write
+    its extension. No hint where f* is defined (then the problem is elsewhere)."""
     try:
         p = sp.nsimplify(point, rational=True) if isinstance(point, float) else point
+        if _exact_value_status(expr, var, p) != "undefined" or sum(1 for _ in sp.preorder_traversal(expr)) > 200:
+            return ""
         lim = sp.limit(expr, var, p)
     except Exception:  # noqa: BLE001 - no hint is better than a wrong one
         return ""
@@ -267,19 +494,43 @@ def _parse(text):
         raise TargetError("target is empty")
     if len(src) > _MAX_LENGTH:
         raise TargetError(f"target is longer than {_MAX_LENGTH} characters")
+    _check_ascii(src)
+    shown = _short(src) if len(src) > 80 else src
     try:
         tree = ast.parse(src, mode="eval")
     except SyntaxError as exc:
-        raise TargetError(f"cannot parse target '{src}': {exc.msg}") from None
+        raise TargetError(f"cannot parse target '{shown}': {exc.msg}") from None
+    except (RecursionError, MemoryError):  # Python's own parser: e.g. 5000 unary minus signs
+        raise TargetError(f"target '{shown}' is nested too deeply (limit {_MAX_DEPTH} levels)") from None
     tr = _Translator()
-    expr = tr.visit(tree)
+    try:
+        expr = tr.visit(tree)
+    except RecursionError:
+        raise TargetError(f"target '{shown}' is nested too deeply (limit {_MAX_DEPTH} levels)") from None
     if not isinstance(expr, sp.Expr) or isinstance(expr, sp.Tuple):
-        raise TargetError(f"target '{src}' is not a real-valued expression")
-    if expr.has(sp.Sum):
-        expr = expr.doit()
+        raise TargetError(f"target '{shown}' is not a real-valued expression")
     if expr.has(sp.nan, sp.zoo, sp.oo, -sp.oo, sp.I):
-        raise TargetError(f"target '{src}' is not a finite real expression")
+        raise TargetError(f"target '{shown}' is not a finite real expression")
+    nodes = 0
+    for _ in sp.preorder_traversal(expr):
+        nodes += 1
+        if nodes > MAX_TARGET_NODES:
+            raise TargetError(f"target '{shown}' is too large: more than {MAX_TARGET_NODES} nodes after "
+                              f"expansion (limit of proofkit.limits)")
+    for var in expr.free_symbols:
+        deg = _degree(expr, var)
+        if deg > MAX_DEGREE:
+            raise TargetError(f"target '{shown}' has polynomial degree up to {deg} in {var} (limit {MAX_DEGREE})")
     return src, expr, tr
+
+
+def _check_ascii(src):
+    """Targets are ASCII: Python would read 'π' as a variable and NFKC-fold look-alike letters."""
+    for ch in src:
+        if not ch.isascii():
+            hint = _ASCII_HINTS.get(ch)
+            raise TargetError(f"character '{ch}' (U+{ord(ch):04X}) is not allowed in a target"
+                              + (f": write {hint}" if hint else ": targets are ASCII (x, pi, E, sqrt, ...)"))
 
 
 def parse_expression(text: str, variables) -> tuple:

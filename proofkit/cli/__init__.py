@@ -32,6 +32,12 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message):
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
+    def parse_known_args(self, args=None, namespace=None):
+        if self._subparsers is None:  # a verb: targets such as '-sin(2*pi*x)' are arguments, not options
+            from ._common import protect_negative_arguments
+            args = protect_negative_arguments(self, sys.argv[1:] if args is None else args)
+        return super().parse_known_args(args, namespace)
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
@@ -71,6 +77,11 @@ def main(argv=None) -> int:
     except (ProofkitError, OSError) as exc:  # input errors; anything else is a bug and shows its traceback
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         print(f"proofkit {args.verb}: error: {msg}", file=sys.stderr)
+        return 2
+    except (MemoryError, RecursionError) as exc:  # an input beyond what the limits of proofkit.limits catch
+        what = "out of memory" if isinstance(exc, MemoryError) else "input nested too deeply"
+        print(f"proofkit {args.verb}: error: {what}: the input is too large for this machine "
+              "(a larger eps, a smaller domain or a simpler target)", file=sys.stderr)
         return 2
 
 

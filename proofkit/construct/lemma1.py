@@ -36,10 +36,11 @@ from fractions import Fraction
 
 import numpy as np
 
-from .budget import ConstructionError
+from ..limits import MAX_PAIRS
+from .budget import ConstructionError, WidthLimitError
 
 __all__ = ["Lemma1Result", "piecewise_constant_approximation", "sample_target", "oscillation_estimate",
-           "level_crossings", "target_evaluator", "derivative_evaluator", "as_fraction"]
+           "level_crossings", "sampled_step_count", "target_evaluator", "derivative_evaluator", "as_fraction"]
 
 DEFAULT_SAMPLES = 2 ** 20
 MAX_SAMPLES = 2 ** 22
@@ -79,7 +80,11 @@ def target_evaluator(target):
 
 
 def derivative_evaluator(target):
-    """Vectorised evaluator of f*' for a Target (sympy derivative, lambdified), or None."""
+    """Vectorised evaluator of f*' for a Target (sympy derivative, lambdified), or None.
+
+    ``DiracDelta`` terms (the derivative of ``sign``/``Heaviside`` factors) are dropped: they vanish off the
+    zeros of their arguments, a finite set of points, and the derivative only feeds the oscillation
+    estimate at sample points (numpy has no DiracDelta: lambdify used to fail with a NameError)."""
     if not hasattr(target, "derivative"):
         return None
     try:
@@ -88,6 +93,7 @@ def derivative_evaluator(target):
         expr = target.derivative(1)
         if expr.has(sp.Derivative, sp.Subs):
             return None
+        expr = expr.replace(lambda e: isinstance(e, sp.DiracDelta), lambda e: sp.S.Zero)
         g = sp.lambdify(target.var, expr, modules=["numpy"])
     except Exception:  # no usable derivative: the sampled estimate alone is used
         return None
@@ -97,7 +103,7 @@ def derivative_evaluator(target):
         with np.errstate(all="ignore"):
             try:
                 y = np.asarray(g(x), dtype=float)
-            except (TypeError, ValueError, ZeroDivisionError):
+            except Exception:  # noqa: BLE001 - a derivative numpy cannot evaluate: no derivative term
                 return np.full(x.shape, np.nan)
         return np.broadcast_to(y, x.shape).copy() if y.shape != x.shape else y
 
@@ -169,6 +175,15 @@ def _levels(fs, f_a, dh):
     with np.errstate(all="ignore"):
         k = np.floor((fs - f_a) / dh + 0.5)
     return k.astype(np.int64)
+
+
+def sampled_step_count(fs, f_a, delta_h) -> int:
+    r""":math:`\sum_m|k(x_{m+1})-k(x_m)|`: the number of unit steps of :math:`f_{pc}` seen at the samples
+    (a lower bound of J; O(samples), no step is located)."""
+    with np.errstate(all="ignore"):  # in float64: (f - f(a))/delta_h may exceed the int64 range
+        k = np.floor((np.asarray(fs, dtype=float) - f_a) / float(delta_h) + 0.5)
+        total = float(np.abs(np.diff(k)).sum()) if len(k) > 1 else 0.0
+    return int(min(total, 2.0 ** 62)) if math.isfinite(total) else 2 ** 62
 
 
 def level_crossings(f, xs, fs, f_a, delta_h, *, max_iter=80):
@@ -269,13 +284,15 @@ class Lemma1Result:
 
 
 def piecewise_constant_approximation(target, delta_h, domain=(0.0, 1.0), *, samples=DEFAULT_SAMPLES,
-                                     refine_tol=None, max_samples=MAX_SAMPLES) -> Lemma1Result:
+                                     refine_tol=None, max_samples=MAX_SAMPLES, max_steps=None) -> Lemma1Result:
     r"""Lemma 1: the unit steps of :math:`f_{pc}` for ``target`` (a Target or a vectorised callable).
 
     ``delta_h`` is :math:`\Delta h>0`; ``samples`` the number of uniform sample intervals, refined where
     :math:`|\Delta f|>` ``refine_tol`` (default :math:`\Delta h/32`). Raises
     :class:`~proofkit.construct.budget.ConstructionError` for a bad :math:`\Delta h` or domain, or a
-    target that is not finite at a sample.
+    target that is not finite at a sample, and :class:`~proofkit.construct.budget.WidthLimitError` when
+    the samples already show more than ``max_steps`` unit steps (default ``MAX_PAIRS // 4``: every
+    construction spends at least four pairs on a step), before the steps are located.
     """
     dh = as_fraction(delta_h, "delta_h")
     if not dh > 0:
@@ -287,6 +304,14 @@ def piecewise_constant_approximation(target, delta_h, domain=(0.0, 1.0), *, samp
     tol = float(dh) / 32 if refine_tol is None else refine_tol
     xs, fs = sample_target(f, (a, b), samples=samples, tol=tol, max_samples=max_samples)
     f_a = float(fs[0])
+    J = sampled_step_count(fs, f_a, dh)
+    limit = MAX_PAIRS // 4 if max_steps is None else max_steps
+    if J > limit:
+        raise WidthLimitError(f"f* crosses {J:,} levels of spacing delta_h = {float(dh):.3g} on [{a:g}, {b:g}] "
+                              f"(its sampled variation there is {float(np.abs(np.diff(fs)).sum()):.3g}); every "
+                              "construction needs "
+                              f"at least 4 pairs per level crossing, more than the limit of {4 * limit:,} pairs: "
+                              "use a larger eps or a smaller domain")
     df = derivative_evaluator(target)
     dfs = df(xs) if df is not None else None
     eta = oscillation_estimate(xs, fs, dfs)

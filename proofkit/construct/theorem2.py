@@ -67,15 +67,15 @@ import numpy as np
 from ..blocks import PairAssignment, sign_selection_largest_first
 from ..pool import equidistant_pool
 from ..network import PermNetwork
+from ..limits import MAX_PAIRS
 from .budget import BudgetTerm, ConstructionError, ErrorBudget, WidthLimitError
 from .lemma1 import as_fraction, piecewise_constant_approximation
 from .theorem1 import Construction
 
 __all__ = ["construct_theorem2", "Theorem2Construction", "stacked_ramp_height",
-           "ramp_order_for", "theorem2_width_estimate"]
+           "ramp_order_for", "theorem2_width_estimate", "initial_pairs"]
 
 DEFAULT_RHO = 0.9
-MAX_PAIRS = 4_000_000
 
 
 # ---------------------------------------------------------------------------- the mathematics
@@ -304,20 +304,10 @@ def construct_theorem2(target, eps, domain=(0.0, 1.0), *, delta_h=None, n=None, 
         raise ConstructionError(f"delta_h must be positive, got {delta_h}")
 
     # ---- window width and grid
-    lem0 = piecewise_constant_approximation(target, H_req, (float(a), float(b)), samples=samples)
-    f_a = lem0.f_a
+    lem0 = piecewise_constant_approximation(target, H_req, (float(a), float(b)), samples=samples,
+                                            max_steps=max_pairs // 4)
     if n is None:
-        if lem0.J:
-            W = _window_width(lem0, H_req, rho, length)
-        else:
-            W = length / 2
-        d_f = (W / 2) ** 3 / (1.5 * float(H_req)) * 0.97
-        # the smallest stacked ramp (one couple, height 3 d^2) must not exceed delta_h, even when no step is
-        # needed (a constant target: the window rule alone gives a grid far too coarse; property-test regression)
-        d_f = min(d_f, 0.9 * math.sqrt(float(H_req) / 3))
-        if abs(f_a) > 0:  # the constant window (2M points, M^3 d^2/2 >= |f(a)|) must fit in half the domain
-            d_f = min(d_f, (length / 4) ** 3 / (2 * abs(f_a)) / 8)
-        n_pairs = int(math.ceil(length / d_f)) + 1
+        n_pairs, W = initial_pairs(lem0, H_req, length, rho)
     else:
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 4:
             raise ConstructionError(f"n must be an integer >= 4, got {n!r}")
@@ -336,6 +326,22 @@ def construct_theorem2(target, eps, domain=(0.0, 1.0), *, delta_h=None, n=None, 
                 raise ConstructionError(str(exc)) from None
             n_pairs = int(n_pairs * 1.3) + 2
             n_pairs += n_pairs % 2
+
+
+def initial_pairs(lem0, H_req, length, rho=DEFAULT_RHO):
+    """(n, W): the first grid tried for the Lemma-1 result ``lem0`` at window height ``H_req`` on a domain of
+    length b - a (the module docstring's parameter choice), and the window width W. The construction grows
+    n from there."""
+    f_a = lem0.f_a
+    W = _window_width(lem0, H_req, rho, length) if lem0.J else length / 2
+    d_f = (W / 2) ** 3 / (1.5 * float(H_req)) * 0.97
+    # the smallest stacked ramp (one couple, height 3 d^2) must not exceed delta_h, even when no step is
+    # needed (a constant target: the window rule alone gives a grid far too coarse; property-test regression)
+    d_f = min(d_f, 0.9 * math.sqrt(float(H_req) / 3))
+    if abs(f_a) > 0:  # the constant window (2M points, M^3 d^2/2 >= |f(a)|) must fit in half the domain
+        d_f = min(d_f, (length / 4) ** 3 / (2 * abs(f_a)) / 8)
+    n_pairs = length / d_f + 1
+    return (int(math.ceil(n_pairs)) if n_pairs < 2 ** 62 else 2 ** 62), W
 
 
 class _TooSmall(Exception):

@@ -61,8 +61,9 @@ from ..errors import ProofkitError
 from ..network import PermNetwork
 from ..pool import pairwise_random_pool
 from ..probability import ProbabilityError, gap_count_needed, smallest_n_coverage
-from .budget import BudgetTerm, ConstructionError, ErrorBudget
-from .lemma1 import as_fraction, sample_target, target_evaluator
+from ..limits import MAX_PAIRS
+from .budget import BudgetTerm, ConstructionError, ErrorBudget, WidthLimitError
+from .lemma1 import as_fraction, sample_target, sampled_step_count, target_evaluator
 from .theorem1 import Construction
 
 __all__ = ["construct_theorem3", "Theorem3Construction", "Theorem3Error", "DrawTooSmallError", "plan_theorem3", "Theorem3Plan",
@@ -159,8 +160,11 @@ def _sigma_delta(g, tau, heights_for, max_steps):
 
 
 def plan_theorem3(target, eps, domain=(0.0, 1.0), *, delta_h=None, n_hat=None, n=None, delta=DEFAULT_DELTA,
-                  samples=2 ** 20) -> Theorem3Plan:
-    """Choose all seed-independent parameters of Theorem 3 (see the module docstring)."""
+                  samples=2 ** 20, max_pairs=MAX_PAIRS) -> Theorem3Plan:
+    """Choose all seed-independent parameters of Theorem 3 (see the module docstring).
+
+    Raises :class:`~proofkit.construct.budget.WidthLimitError` when the samples show more steps than
+    ``max_pairs / 4`` (before the dry runs of the band rule walk them one by one)."""
     eps_q = as_fraction(eps, "eps")
     if not eps_q > 0:
         raise ConstructionError(f"eps must be positive, got {eps}")
@@ -200,10 +204,17 @@ def plan_theorem3(target, eps, domain=(0.0, 1.0), *, delta_h=None, n_hat=None, n
         n_hat = int(n_hat)
     D = length / (n_hat - 1)
     g = fs - fs[0]
-    # J_max: dry runs of the band rule with the extreme heights
+    # J_max: dry runs of the band rule with the extreme heights (each step needs 4 pairs)
+    max_steps = max(1, int(max_pairs) // 4)
+    if sampled_step_count(fs, fs[0], dh * h_hi / 2) > max_steps:
+        raise WidthLimitError(f"Theorem 3 needs more than {max_steps:,} steps of height about {dh:.3g} for "
+                              f"eps = {float(eps_q):g}, i.e. more than {int(max_pairs):,} pairs: use a larger eps")
     Js = []
     for eta in (dh * h_lo / 2, dh, dh * h_hi / 2):
-        st = _sigma_delta(g, tau, lambda i, s, j, e=eta: e, 10 ** 7)
+        st = _sigma_delta(g, tau, lambda i, s, j, e=eta: e, max_steps)
+        if st is None:
+            raise WidthLimitError(f"Theorem 3 needs more than {max_steps:,} steps for eps = {float(eps_q):g}, "
+                                  f"i.e. more than {int(max_pairs):,} pairs: use a larger eps")
         Js.append(len(st))
     J_max = int(math.ceil(max(Js) * 1.15)) + 4
     m_v = 4 * J_max
@@ -307,15 +318,16 @@ def _place(plan, biases, values, beta, nu):
 
 
 def construct_theorem3(target, eps, domain=(0.0, 1.0), *, seed=0, n=None, n_hat=None, delta_h=None,
-                       delta=DEFAULT_DELTA, L=None, exact=None, samples=2 ** 20, plan=None):
+                       delta=DEFAULT_DELTA, L=None, exact=None, samples=2 ** 20, plan=None, max_pairs=MAX_PAIRS):
     r"""Theorem 3's network for ``target`` within ``eps``: a permutation of
     ``pairwise_random_pool(n, domain, seed)`` with a free output layer (α, γ).
 
     ``n`` defaults to the smallest width whose coverage probability is ``>= 1 - delta``; ``n_hat`` and
     ``delta_h`` override the coarse grid and the level spacing; ``L`` and ``exact`` (Theorem 1 options)
     are rejected / ignored. Raises :class:`Theorem3Error` (a ProofkitError) when the draw lacks a sample
-    in a needed interval (naming it), for a non-integer seed and for δ outside (0, 1). Deterministic
-    for given arguments.
+    in a needed interval (naming it), for a non-integer seed and for δ outside (0, 1), and
+    :class:`~proofkit.construct.budget.WidthLimitError` when n exceeds ``max_pairs`` (before the pool is
+    drawn). Deterministic for given arguments.
     """
     t0 = time.perf_counter()
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
@@ -325,8 +337,12 @@ def construct_theorem3(target, eps, domain=(0.0, 1.0), *, seed=0, n=None, n_hat=
     a, b = float(as_fraction(domain[0], "domain start")), float(as_fraction(domain[1], "domain end"))
     if plan is None:
         plan = plan_theorem3(target, eps, (a, b), delta_h=delta_h, n_hat=n_hat, n=n, delta=delta,
-                             samples=samples)
+                             samples=samples, max_pairs=max_pairs)
     nn = plan.n
+    if nn > max_pairs:
+        raise WidthLimitError(f"Theorem 3 needs n = {nn:,} pairs (hidden width {2 * nn:,}) for eps = "
+                              f"{float(plan.eps):g} on [{a:g}, {b:g}], more than the limit of {int(max_pairs):,}: "
+                              "use a larger eps or Theorem 1 (fewer units)")
     pool = pairwise_random_pool(nn, (a, b), int(seed))
     biases = pool.biases
     values = pool.values[:nn]          # p_i; the pool is (p, -p)
