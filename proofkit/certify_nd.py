@@ -119,7 +119,8 @@ from .expr import TargetError, parse_expression
 from .interval import DEFAULT_PREC, _ipow, arb_down, arb_of, arb_up, working_precision
 from .network import parse_activation
 
-__all__ = ["NDCertificate", "certify_nd", "network_sha256", "ND_CERT_FORMAT", "ND_METHOD", "NDCertificateError"]
+__all__ = ["NDCertificate", "certify_nd", "network_sha256", "ND_CERT_FORMAT", "ND_METHOD", "NDCertificateError",
+           "NotCertifiableError"]
 
 ND_CERT_FORMAT = "proofkit.certificate-nd/1"
 ND_METHOD = "arb-taylor-nd"
@@ -133,6 +134,10 @@ _SAFETY = 1.0 - 2.0 ** -20      # the screen accepts slightly below the toleranc
 
 class NDCertificateError(ProofkitError):
     """A malformed nd certificate, or bad arguments to :func:`certify_nd`."""
+
+
+class NotCertifiableError(TargetError):
+    """A valid target that this method cannot enclose (not smooth, or no finite Hessian on some cell)."""
 
 
 # ---------------------------------------------------------------------------------------------- the record
@@ -237,6 +242,29 @@ class NDCertificate:
     def save(self, path) -> None:
         """Write the JSON file atomically."""
         atomic_write_json(path, self.to_dict())
+
+    def unconfirmed_claims(self, fresh: "NDCertificate", claimed_certified=None) -> list:
+        """The claims of this (stored) certificate that ``fresh`` -- computed now for the same network, target,
+        domain, eps and rtol -- does not confirm, as one-line strings (empty when all hold): the same network,
+        target, dimension, domain and eps; U >= the U proved now; L <= the L proved now; ``rigorous``,
+        ``permutation_ok`` and a stored ``certified: true`` hold now."""
+        out = []
+        for name in ("network_sha256", "target", "dim", "domain", "eps"):
+            mine, now = getattr(self, name), getattr(fresh, name)
+            if name == "domain":
+                mine, now = tuple(float(v) for v in mine), tuple(float(v) for v in now)
+            if mine != now:
+                out.append(f"{name}: the certificate says {mine!r}, checked {now!r}")
+        if not self.upper_exact >= fresh.upper_exact:
+            out.append(f"upper: U = {self.upper!r} is below the bound proved now ({fresh.upper!r})")
+        if not self.lower <= fresh.lower:
+            out.append(f"lower: L = {self.lower!r} is above the lower bound found now ({fresh.lower!r})")
+        for name in ("rigorous", "permutation_ok"):
+            if getattr(self, name) and not getattr(fresh, name):
+                out.append(f"{name}: claimed, but does not hold now")
+        if claimed_certified and not fresh.certified:
+            out.append("certified: claimed, but U <= eps with a passed permutation check does not hold now")
+        return out
 
     @classmethod
     def load(cls, path) -> "NDCertificate":
@@ -594,7 +622,7 @@ def _compile_tree(e, index):
             return lambda v: meth(f(v))
     if not e.free_symbols:
         return lambda v, k=_arb_const(e): k
-    raise TargetError(f"cannot enclose {type(e).__name__} in ball arithmetic")
+    raise NotCertifiableError(f"cannot enclose {type(e).__name__} in ball arithmetic")
 
 
 def _program(exprs, symbols):
@@ -633,7 +661,7 @@ class _Target:
                   or (type(node) in _ARB_FUNCS and len(node.args) == 1))
             if not ok:
                 name = type(node).__name__
-                raise TargetError(f"target '{self.text}': {dim}-D certification needs a smooth target (built from "
+                raise NotCertifiableError(f"target '{self.text}': {dim}-D certification needs a smooth target (built from "
                                   f"+ - * / ** and sin, cos, exp, log, ...); it contains {name}")
         self.expr, self.syms = expr, syms
         grad = [sp.diff(expr, s) for s in syms]
@@ -691,7 +719,7 @@ class _Target:
         if bad.any():
             idx = np.argwhere(bad.any(axis=-1))[0]
             cell = ", ".join(f"[{edges[k]:.6g}, {edges[k + 1]:.6g}]" for k in idx)
-            raise TargetError(f"target '{self.text}' has no finite second derivatives on the cell {cell} "
+            raise NotCertifiableError(f"target '{self.text}' has no finite second derivatives on the cell {cell} "
                               f"(not smooth or not defined there): cannot certify")
         tables = [(lo, hi)]
         for _ in range(level):
@@ -907,7 +935,7 @@ def certify_nd(net, target, eps=None, *, rtol: float = 0.02, max_boxes: int = 20
         work = nxt
         say(f"proof: {arb_evals} leaves proved in arb, U = {U:.6g}")
     if not math.isfinite(U):
-        raise TargetError(f"target '{tgt.text}' could not be enclosed on some box (not finite there?)")
+        raise NotCertifiableError(f"target '{tgt.text}' could not be enclosed on some box (not finite there?)")
     if resplit:
         notes.append(f"{resplit} leaf box(es) of the screen failed in arb and were split again")
     if not U >= lower:

@@ -82,7 +82,9 @@ def test_nd_file_round_trips_bit_for_bit(nd_file):
     assert back.to_dict() == res.net.to_dict()
 
 
-def test_verify_reads_nd_files_and_never_certifies_them(nd_file, tmp_path, capsys):
+def test_verify_reads_nd_files(nd_file, tmp_path, capsys):
+    """verify certifies nd files (proofkit.certify_nd, tested in tests/test_certify_nd.py); here: the
+    permutation check, the exit codes and the refusals of malformed files."""
     import json
 
     from proofkit.cli import main
@@ -90,13 +92,16 @@ def test_verify_reads_nd_files_and_never_certifies_them(nd_file, tmp_path, capsy
     res, path = nd_file
     assert main(["verify", str(path)]) == 0
     out = capsys.readouterr().out
-    assert "permutation OK (bitwise)" in out and "NOT a certificate" in out
-    # the sampled error is the network's own error on the grid, checked here independently
+    assert "permutation OK (bitwise)" in out and "certified upper bound" in out
+    # the grid error of the network, computed here independently, is below the proved bound U
     g = np.linspace(-1, 1, 401)
     X = np.stack([a.ravel() for a in np.meshgrid(g, g, indexing="ij")], axis=1)
     want = np.max(np.abs(-np.sin(np.pi * X[:, 0] * X[:, 1]) - res.net(X)))
-    assert f"{want:.6g}" in out
-    assert main(["verify", str(path), "--eps", "100"]) == 1  # no certificate in 2-D, however loose eps
+    U = float(out.split("U = ")[1].split()[0])
+    assert want <= U
+    assert main(["verify", str(path), "--eps", "100"]) == 0
+    assert "CERTIFIED" in capsys.readouterr().out
+    assert main(["verify", str(path), "--eps", f"{want / 2}"]) == 1
     assert "NOT CERTIFIED" in capsys.readouterr().out
     assert main(["verify", str(path), "log(x) + y"]) == 2  # not finite where x <= 0: bad input, one line
     err = capsys.readouterr().err

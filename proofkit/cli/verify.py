@@ -9,9 +9,11 @@ is printed rounded up, the sampled lower bound rounded down (:mod:`proofkit.fmt`
 checks a stored certificate instead: it must name this network (``network_sha256``, else exit 2), and its
 claims are confirmed (exit 0) only if the bound recomputed now is at least as strong (else exit 1).
 
-2-D/3-D training results (``proofkit.permnet-nd/1``) are read too: their permutation is checked bitwise,
-and with a target the error is *sampled* on a grid of the cube and reported as a lower bound of the sup,
-never as a certificate (proofkit certifies 1-D networks only), so ``--eps`` gives exit 1 for them.
+2-D/3-D training results (``proofkit.permnet-nd/1``) are certified too: their permutation is checked
+bitwise and sup|f - f_NN| over the whole cube is bounded by :func:`proofkit.certify_nd.certify_nd` (certificate
+format ``proofkit.certificate-nd/1``, ``--check-cert`` likewise). A target that method cannot enclose (not
+smooth: abs, Max, Piecewise, ...) gets only a *sampled* error on a grid, labelled NOT a certificate (exit 1
+with ``--eps``).
 """
 from __future__ import annotations
 
@@ -34,7 +36,8 @@ def register(sub):
     p.add_argument("--eps", type=positive("--eps"), default=None, help="tolerance to certify against")
     p.add_argument("--cert", default=None, help="write the certificate JSON here")
     p.add_argument("--check-cert", default=None, metavar="CERT",
-                   help="check a stored certificate (proofkit.certificate/2) against this network: it must name "
+                   help="check a stored certificate (proofkit.certificate/2; certificate-nd/1 for 2-D/3-D) against "
+                        "this network: it must name "
                         "the network (network_sha256), and its bound is confirmed only if the one proved now is "
                         "at least as strong; target, domain and eps come from the certificate")
     from .plot import add_plot_option
@@ -145,9 +148,10 @@ ND_GRID = {2: 401, 3: 61}  # points per axis of the sampling grid (1.6e5 and 2.3
 
 
 def _run_nd(args, data) -> int:
-    """verify for a 2-D/3-D network: bitwise permutation check and a sampled (not certified) error."""
+    """verify for a 2-D/3-D network: bitwise permutation check and a certified error bound (a sampled one,
+    labelled NOT a certificate, for targets the certifier cannot enclose)."""
+    from ..certify_nd import NotCertifiableError, certify_nd
     from ..train.ndnet import NDPermNetwork
-    from ..train.problem import target_function
     net = NDPermNetwork.from_dict(data)
     ok = net.check_permutation()
     a, b = net.domain
@@ -156,6 +160,8 @@ def _run_nd(args, data) -> int:
     info(f"permutation {'OK' if ok else 'FAILED'} (bitwise): "
          + ("coefficients are pool[permutation], a bijection" if ok else
             "the permutation is not a bijection or the stored coefficients differ from pool[permutation]"))
+    if args.check_cert:
+        return _check_stored_nd(args, net, certify_nd)
     text = args.target or net.provenance.get("target")
     _plot(args, net_file=args.network, target_text=text)
     if text is None:
@@ -163,6 +169,62 @@ def _run_nd(args, data) -> int:
         return 0 if ok else 1
     if args.target is None:
         info(f"target      {text} (from the file's provenance)")
+    eps = None if args.eps is None else float(args.eps)
+    try:
+        cert = certify_nd(net, text, eps)
+    except NotCertifiableError as exc:
+        info(f"cannot certify: {exc}")
+        return _sampled_nd(args, net, text, ok)
+    print_error_nd(cert)
+    if args.cert:
+        cert.save(args.cert)
+    return _verdict(cert, args.eps)
+
+
+def print_error_nd(cert):
+    """The 'error' lines of a 2-D/3-D certificate: U rounded up, L rounded down, the work done."""
+    where = ", ".join(f"{v:.6g}" for v in cert.witness)
+    info(f"error       U = {fmt_upper(cert.upper_exact, 6)} (certified upper bound, {cert.method}), L = "
+         f"{fmt_lower(cert.lower, 6)} at ({where}) (lower bound)  [float network {cert.network_sha256[:12]}]")
+    info(f"proof       {cert.leaves} boxes proved in arb ({cert.boxes} screened), rtol {cert.rtol:g}, "
+         f"{cert.seconds:.1f} s" + "".join(f"; {n}" for n in cert.notes))
+
+
+def _check_stored_nd(args, net, certify_nd) -> int:
+    """verify --check-cert for a 2-D/3-D network (as :func:`_check_stored`)."""
+    import json
+
+    from ..certify_nd import NDCertificate, NDCertificateError, network_sha256
+    if args.target is not None or args.eps is not None:
+        raise CLIError("--check-cert takes the target, domain and eps from the certificate: give neither TARGET nor --eps")
+    stored = NDCertificate.load(args.check_cert)
+    with open(args.check_cert, encoding="utf-8") as fh:
+        claimed_certified = json.load(fh).get("certified") is True
+    sha = network_sha256(net)
+    if stored.network_sha256 != sha:
+        raise NDCertificateError(f"network_sha256: {args.check_cert} is about network {stored.network_sha256[:12]}..., "
+                                 f"not this file's {sha[:12]}...: refused")
+    info(f"certificate {args.check_cert}: target {stored.target} on [{stored.domain[0]!r}, {stored.domain[1]!r}]^"
+         f"{stored.dim}, eps = {fmt_exact(stored.eps) if stored.eps is not None else 'none'}, network {sha[:12]} "
+         f"(matches)")
+    fresh = certify_nd(net, stored.target, stored.eps, rtol=stored.rtol)
+    print_error_nd(fresh)
+    problems = stored.unconfirmed_claims(fresh, claimed_certified)
+    for p in problems:
+        info(f"claim       {p}")
+    if problems:
+        info(f"not confirmed: {len(problems)} claim(s) of the stored certificate do not hold for this network")
+        return 1
+    what = ("CERTIFIED" if claimed_certified else "proved bound")
+    info(f"confirmed: the stored certificate's claims hold ({what}: sup|f - f_NN| <= "
+         f"{fmt_upper(stored.upper_exact, 4)})")
+    return 0
+
+
+def _sampled_nd(args, net, text, ok) -> int:
+    """The fallback for targets the certifier cannot enclose: the error sampled on a grid, NOT a certificate."""
+    from ..train.problem import target_function
+    a, b = net.domain
     f = target_function(text, net.dim)
     m = ND_GRID[net.dim]
     axes = [np.linspace(a, b, m)] * net.dim
@@ -174,9 +236,10 @@ def _run_nd(args, data) -> int:
     k = int(np.argmax(err))
     where = ", ".join(f"{v:.4g}" for v in X[k])
     info(f"error       sampled max |f - f_NN| = {err[k]:.6g} at ({where}) on a {m}^{net.dim} grid: a lower bound "
-         f"of the sup, NOT a certificate (proofkit certifies 1-D networks only)")
+         f"of the sup, NOT a certificate")
     if args.eps is not None:
-        info(f"NOT CERTIFIED: no certificate exists for {net.dim}-D networks"
+        info(f"NOT CERTIFIED: no certificate for this target"
              + (f" (and the sampled error already exceeds eps = {float(args.eps):.4g})" if err[k] > float(args.eps) else ""))
-        return 1
-    return 0 if ok else 1
+    else:
+        info(f"NOT a proof: permutation {'ok' if ok else 'failed'}, sampled max |f - f_NN| = {err[k]:.6g}")
+    return 1

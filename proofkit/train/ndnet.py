@@ -7,7 +7,7 @@ with fixed directions :math:`u_g` (8 in 2-D, 26 in 3-D). :class:`proofkit.networ
 so this small record is the trainer's output for dim > 1: it evaluates itself with a dense numpy product
 (independent of the training kernels, which the tests compare against it), checks its permutation
 bitwise and saves and loads JSON (format ``proofkit.permnet-nd/1``; ``proofkit verify`` reads it: the
-permutation is checked, the error is only sampled, since proofkit certifies 1-D networks only).
+permutation is checked and the error over the whole cube certified by :mod:`proofkit.certify_nd`).
 """
 from __future__ import annotations
 
