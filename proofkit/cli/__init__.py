@@ -33,10 +33,13 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
     def parse_known_args(self, args=None, namespace=None):
-        if self._subparsers is None:  # a verb: targets such as '-sin(2*pi*x)' are arguments, not options
-            from ._common import protect_negative_arguments
-            args = protect_negative_arguments(self, sys.argv[1:] if args is None else args)
-        return super().parse_known_args(args, namespace)
+        if self._subparsers is not None:
+            return super().parse_known_args(args, namespace)
+        from ._common import protect_negative_arguments, unprotect  # a verb: '-sin(2*pi*x)' is a target
+        args, protected = protect_negative_arguments(self, sys.argv[1:] if args is None else args)
+        namespace, rest = super().parse_known_args(args, namespace)
+        unprotect(namespace, protected)
+        return namespace, rest
 
 
 def build_parser() -> argparse.ArgumentParser:

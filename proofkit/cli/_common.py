@@ -131,12 +131,14 @@ class Progress:
     ``mode``: ``bar`` (a tqdm bar, refreshed every half second by a background thread, so that it moves
     while the work is inside one long call), ``lines`` (one line every ``interval`` seconds, for nohup, CI
     and pipes: ``PROGRESS_SECONDS`` = 20 s by default, the environment variable ``PROOFKIT_PROGRESS_SECONDS``
-    changes it), ``none``, or ``auto`` (``bar`` when stderr is a terminal, else ``lines``). ``total`` and
+    shortens it), ``none``, or ``auto`` (``bar`` when stderr is a terminal, else ``lines``). ``total`` and
     ``unit`` describe what :meth:`update` counts (epochs); without them the bar counts ``expected``
     seconds (an estimate) and the lines show the elapsed time against it.
 
-    Hand-written around tqdm because tqdm only redraws when the work calls it, and a construction or a
-    certificate can stay inside one call for minutes.
+    The lines come from a small child process (:data:`_PRINTER`) that the job tells its phase and count
+    through a pipe: a thread of this process could be starved for minutes by one numpy call that holds
+    the GIL, a separate process cannot (it ends when the pipe closes, also when this process dies).
+    Hand-written around tqdm because tqdm only redraws when the work calls it.
     """
 
     def __init__(self, mode="auto", desc="", *, total=None, unit="it", expected=None, stream=None):
@@ -150,20 +152,24 @@ class Progress:
         self.count = 0
         self.phase_text = ""
         self.t0 = time.monotonic()
+        self._sent = 0.0
         self._stop = threading.Event()
         self._lock = threading.Lock()
-        self._bar = None
-        self._thread = None
+        self._bar = self._thread = self._child = None
+        self._by_time = False
         if mode == "bar":
             from tqdm import tqdm
-            by_time = total is None and expected
-            self._bar = tqdm(total=round(expected) if by_time else total, desc=desc, unit="s" if by_time else unit,
-                             file=self.stream, leave=False, mininterval=0.25, dynamic_ncols=True,
-                             bar_format=None if (total or by_time) else "{desc}: {elapsed} {postfix}")
-            self._by_time = by_time
-        if mode in ("bar", "lines"):
-            self._thread = threading.Thread(target=self._run, name="proofkit-progress", daemon=True)
+            self._by_time = total is None and bool(expected)
+            self._bar = tqdm(total=max(1, round(expected)) if self._by_time else total, desc=desc,
+                             unit="s" if self._by_time else unit, file=self.stream, leave=False, mininterval=0.25,
+                             dynamic_ncols=True)
+            self._thread = threading.Thread(target=self._refresh, name="proofkit-progress", daemon=True)
             self._thread.start()
+        elif mode == "lines":
+            self._child = self._start_printer()
+            if self._child is None:  # no file descriptor to hand over (or no select on pipes): a thread
+                self._thread = threading.Thread(target=self._print_lines, name="proofkit-progress", daemon=True)
+                self._thread.start()
 
     def phase(self, text: str) -> None:
         """Name what is being done now (shown on the bar and in the lines)."""
@@ -171,34 +177,56 @@ class Progress:
             self.phase_text = text
             if self._bar is not None:
                 self._bar.set_postfix_str(text, refresh=False)
+        self._send(force=True)
 
     def update(self, n: int = 1) -> None:
         with self._lock:
             self.count += n
             if self._bar is not None and not self._by_time:
                 self._bar.update(n)
+        self._send()
 
-    def _run(self):
-        tick = 0.5 if self.mode == "bar" else self.interval
-        while not self._stop.wait(tick):
+    def _start_printer(self):
+        import subprocess
+        try:
+            fd = self.stream.fileno()
+        except (AttributeError, OSError, ValueError):
+            return None
+        if os.name == "nt":
+            return None
+        try:
+            child = subprocess.Popen([sys.executable, "-c", _PRINTER, str(self.interval), self.desc,
+                                      str(self.expected or 0), str(self.total or 0), self.unit],
+                                     stdin=subprocess.PIPE, stdout=fd, stderr=subprocess.DEVNULL, text=True)
+        except OSError:
+            return None
+        return child
+
+    def _send(self, force=False):
+        if self._child is None:
+            return
+        now = time.monotonic()
+        if not force and now - self._sent < 1.0:
+            return
+        self._sent = now
+        try:
+            self._child.stdin.write(f"{self.phase_text.replace(chr(9), ' ')}\t{self.count}\n")
+            self._child.stdin.flush()
+        except (OSError, ValueError):  # the printer is gone: the job goes on without it
+            self._child = None
+
+    def _refresh(self):
+        while not self._stop.wait(0.5):
             with self._lock:
-                if self.mode == "bar":
-                    if self._by_time:
-                        self._bar.n = min(time.monotonic() - self.t0, self._bar.total or 0)
-                    self._bar.refresh()
-                else:
-                    self._line()
+                if self._by_time:
+                    self._bar.n = min(round(time.monotonic() - self.t0), self._bar.total)
+                self._bar.refresh()
 
-    def _line(self):
-        elapsed = time.monotonic() - self.t0
-        parts = [f"{self.desc}: {self.phase_text}" if self.phase_text else self.desc, f"{elapsed:.0f} s elapsed"]
-        if self.total:
-            parts.append(f"{self.count:,}/{self.total:,} {self.unit}")
-        elif self.count:
-            parts.append(f"{self.count:,} {self.unit}")
-        if self.expected:
-            parts.append(f"estimate {self.expected:.0f} s")
-        print(", ".join(parts), file=self.stream, flush=True)
+    def _print_lines(self):
+        while not self._stop.wait(self.interval):
+            with self._lock:
+                print(_progress_line(self.desc, self.phase_text, time.monotonic() - self.t0, self.count,
+                                     self.total, self.unit, self.expected), file=self.stream, flush=True)
 
     def close(self) -> None:
         self._stop.set()
@@ -206,6 +234,16 @@ class Progress:
             self._thread.join()
         if self._bar is not None:
             self._bar.close()
+        if self._child is not None:
+            try:
+                self._child.stdin.close()
+            except OSError:
+                pass
+            try:
+                self._child.wait(timeout=5)
+            except Exception:  # noqa: BLE001 - never let the sign of life break the job
+                self._child.kill()
+            self._child = None
 
     def __enter__(self):
         return self
@@ -213,6 +251,44 @@ class Progress:
     def __exit__(self, *exc):
         self.close()
         return False
+
+
+def _progress_line(desc, phase, elapsed, count, total, unit, expected) -> str:
+    parts = [f"{desc}: {phase}" if phase else desc, f"{elapsed:.0f} s elapsed"]
+    if total:
+        parts.append(f"{int(count):,}/{int(total):,} {unit}")
+    elif count:
+        parts.append(f"{int(count):,} {unit}")
+    if expected:
+        parts.append(f"estimate {float(expected):.0f} s")
+    return ", ".join(parts)
+
+
+# The child process of Progress(mode="lines"): reads "phase<TAB>count" lines from its stdin, prints a progress
+# line every `interval` seconds, ends at EOF (the job closed the pipe or died). Standard library only.
+_PRINTER = r"""
+import select, sys, time
+interval, desc, expected, total, unit = float(sys.argv[1]), sys.argv[2], float(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+t0 = time.monotonic(); nxt = t0 + interval; phase, count = "", 0
+while True:
+    ready, _, _ = select.select([sys.stdin], [], [], max(0.0, nxt - time.monotonic()))
+    if ready:
+        line = sys.stdin.readline()
+        if not line:
+            break
+        phase, _, c = line.rstrip("\n").partition("\t")
+        count = int(c or 0)
+        continue
+    parts = [desc + ": " + phase if phase else desc, "%.0f s elapsed" % (time.monotonic() - t0)]
+    if total:
+        parts.append("{:,}/{:,} {}".format(count, total, unit))
+    elif count:
+        parts.append("{:,} {}".format(count, unit))
+    if expected:
+        parts.append("estimate %.0f s" % expected)
+    print(", ".join(parts), flush=True)
+    nxt += interval
+"""
 
 
 def _interval() -> float:
@@ -225,24 +301,40 @@ def _interval() -> float:
 
 
 def protect_negative_arguments(parser, args):
-    """The command line of one verb, with arguments that begin with '-' protected (module docstring).
+    """The command line of one verb, with arguments that begin with '-' protected (module docstring), and
+    the set of protected words.
 
     argparse reads any word that begins with '-' as an option, so ``construct '-x' --eps 0.1`` failed, and
     after ``--`` it reads every word as an argument, so ``verify NET -- '-x' --eps 0.5`` failed too. Here a
     word that begins with one '-' and is not one of the verb's options, and the word right after ``--``,
-    get a leading space, which argparse reads as an argument and every proofkit parser strips."""
+    get a leading space, which argparse reads as an argument; :func:`unprotect` removes it after parsing."""
     known = set(parser._option_string_actions)
-    out, i = [], 0
+    out, protected, i = [], set(), 0
     args = list(args)
     while i < len(args):
         word = args[i]
         if word == "--" and i + 1 < len(args):
-            nxt = args[i + 1]
-            out.append(" " + nxt if nxt.startswith("-") else nxt)
+            word = args[i + 1]
+            if word.startswith("-"):
+                word = " " + word
+                protected.add(word)
+            out.append(word)
             i += 2
             continue
         if len(word) > 1 and word[0] == "-" and word[1] != "-" and word not in known:
             word = " " + word
+            protected.add(word)
         out.append(word)
         i += 1
-    return out
+    return out, protected
+
+
+def unprotect(namespace, protected) -> None:
+    """Remove the leading space :func:`protect_negative_arguments` added, from the parsed string values."""
+    if not protected:
+        return
+    for key, value in vars(namespace).items():
+        if isinstance(value, str) and value in protected:
+            setattr(namespace, key, value[1:])
+        elif isinstance(value, list) and any(isinstance(v, str) and v in protected for v in value):
+            setattr(namespace, key, [v[1:] if isinstance(v, str) and v in protected else v for v in value])

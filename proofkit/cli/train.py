@@ -6,9 +6,9 @@ happen after training, so bad input or Ctrl-C leaves no output behind.
 """
 from __future__ import annotations
 
-import sys
 
 from . import CLIError
+from ._common import DEFAULT_EXPERIMENT_DOMAIN, Progress, add_progress_argument, domain_or_default, number
 
 HELP = "train a permutation network (LaPerm or a permutation search) on a target"
 
@@ -20,9 +20,10 @@ def register(subparsers) -> None:
     p = subparsers.add_parser("train", help=HELP, description=HELP + ". Defaults are the paper's 1-D protocol "
                               "(k=5 with the authors' trigger, 6400 epochs, batch 8, Adam lr 1e-3, decay 0.998).")
     p.add_argument("target", help="target expression, e.g. 'sin(2*pi*x)' (2-D: x, y; 3-D: x, y, z); a target "
-                   "starting with '-' goes after '--' (... -- '-sin(2*pi*x)') or with a leading space")
-    p.add_argument("--domain", nargs=2, type=float, default=(-1.0, 1.0), metavar=("A", "B"),
-                   help="interval [A, B] (the cube [A, B]^dim for --dim 2/3); default -1 1")
+                   "starting with '-' may be written as is ('-sin(2*pi*x)') or after '--'")
+    p.add_argument("--domain", nargs=2, type=number, default=None, metavar=("A", "B"),
+                   help="interval [A, B] (the cube [A, B]^dim for --dim 2/3); default -1 1, the interval of the "
+                        "paper's experiments (construct defaults to the theorems' 0 1)")
     p.add_argument("--n", type=int, required=True, help="number of pairs n (hidden width 2n in 1-D)")
     p.add_argument("--init", default="equidistant",
                    help="initialisation: equidistant, pairwise, random, random1..random8 (default equidistant)")
@@ -49,6 +50,7 @@ def register(subparsers) -> None:
                    help="stop after SEC seconds (the result then depends on the machine's speed)")
     p.add_argument("--out", required=True, help="output network file (JSON)")
     p.add_argument("--log", default=None, help="write the permutation-event log (.npz; LaPerm only)")
+    add_progress_argument(p)
     from .plot import add_plot_option
     add_plot_option(p)
     p.set_defaults(func=main)
@@ -60,31 +62,26 @@ def main(args) -> int:
 
     if args.log and args.method != "laperm":
         raise CLIError("--log records LaPerm's permutation events; use it with --method laperm")
-    cfg = TrainConfig(target=args.target, domain=tuple(args.domain), n=args.n, init=args.init, seed=args.seed,
+    a, b, dom_text = domain_or_default(args.domain, DEFAULT_EXPERIMENT_DOMAIN)
+    cfg = TrainConfig(target=args.target, domain=(float(a), float(b)), n=args.n, init=args.init, seed=args.seed,
                       k=args.k, relaxed_scale=args.relaxed, epochs=args.epochs, batch=args.batch, lr=args.lr,
                       decay=args.decay, activation=args.activation, layout=args.layout, quirk=args.quirk,
                       dim=args.dim, data_seed=args.data_seed, n_train=args.n_train, n_test=args.n_test,
                       method=args.method, log_events=bool(args.log), time_limit=args.time_limit,
                       sorted_pool=args.sorted_pool)
-    from tqdm import tqdm
-
     total = cfg.epochs if cfg.method == "laperm" else None
-    bar = tqdm(total=total, desc=f"{cfg.method} n={cfg.n}", unit="ep" if total else "it", file=sys.stderr,
-               disable=not sys.stderr.isatty(), mininterval=0.25, leave=False)
+    with Progress(args.progress, f"proofkit train {cfg.method} n={cfg.n}", total=total,
+                  unit="ep" if total else "it") as bar:
+        def progress(step, loss, perms):
+            bar.update(1)
+            if step % 50 == 0:
+                bar.phase(f"loss {loss:.3g}, {perms} permutations")
 
-    def progress(step, loss, perms):
-        bar.update(1)
-        if step % 50 == 0:
-            bar.set_postfix(loss=f"{loss:.3g}", perms=perms, refresh=False)
-
-    try:
         res = run(cfg, progress=progress)
-    finally:
-        bar.close()
     res.net.save(args.out)
     if args.log and res.log is not None:
         res.log.save(args.log)
-    print(f"{res.summary()}; wrote {args.out}" + (f" and {args.log}" if args.log else ""))
+    print(f"{res.summary()} on {dom_text}; wrote {args.out}" + (f" and {args.log}" if args.log else ""))
     if args.plot:
         from .plot import write_plot
         write_plot(args.plot, net_file=args.out, target_text=args.target)
