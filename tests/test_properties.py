@@ -79,7 +79,7 @@ import sympy as sp
 from hypothesis import example, given, seed, strategies as st
 
 from proofkit import testing as T
-from proofkit.build import build
+from proofkit.build import build, origin
 from proofkit.certify import certify
 from proofkit.expr import parse_target
 from proofkit.network import PermNetwork
@@ -213,7 +213,8 @@ def check_permutation(case: Case):
     n = H // 2
     a, b = (Fraction(v) for v in case.rt.domain)
     b_i = [a + (b - a) * Fraction(i, n - 1) for i in range(n)]
-    pool = b_i + [-v for v in b_i]
+    t = origin((a, b))  # on a domain without 0, build works in y = x - t: the pool is +-(b_i - t)
+    pool = [v - t for v in b_i] + [t - v for v in b_i]
     exact_coeffs = [net.exact["pool"][j] for j in net.permutation]
     assert Counter(exact_coeffs) == Counter(pool), "coefficients are not a rearrangement of (+-b_i)"
     assert [float(v) for v in exact_coeffs] == net.coefficients.tolist()  # floats round the rationals

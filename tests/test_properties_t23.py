@@ -46,7 +46,7 @@ import pytest
 from hypothesis import example, given, reject, seed, settings, strategies as st
 
 from proofkit import testing as T
-from proofkit.build import build
+from proofkit.build import build, origin
 from proofkit.expr import parse_target
 from proofkit.construct.theorem3 import DrawTooSmallError, construct_theorem3, plan_theorem3
 from proofkit.network import PermNetwork
@@ -125,8 +125,9 @@ def check_permutation(theorem, case):
         assert chk.ok and chk.method == "exact", chk.message
         a, b = (Fraction(v) for v in case.rt.domain)
         b_i = [a + (b - a) * Fraction(i, n - 1) for i in range(n)]
+        t = origin((a, b))  # on a domain without 0, build works in y = x - t: the pool is +-(b_i - t)
         coeffs = [net.exact["pool"][j] for j in net.permutation]
-        assert Counter(coeffs) == Counter(b_i + [-v for v in b_i])
+        assert Counter(coeffs) == Counter([v - t for v in b_i] + [t - v for v in b_i])
         assert [float(v) for v in coeffs] == net.coefficients.tolist()
         assert list(net.exact["biases"]) == [-v for v in b_i] + b_i
         assert net.exact.get("scale") == 1 and net.exact.get("shift") == 0
