@@ -3,9 +3,10 @@ r"""The permutation network, its piecewise-linear form, its file format and the 
 .. math:: f^{NN}(x) = \text{shift} + \text{scale}\sum_{i=1}^{H} a_i\,\rho(w_i x + c_i),
           \qquad w_i\in\{+1,-1\},\qquad a = \text{pool}[\text{perm}],
 
-with :math:`\rho` the ReLU (or leaky ReLU). In the paper's notation (PAPER.md §1.3–1.4) unit
-:math:`\varphi_i^+ = \sigma(x-b_i)` is :math:`w=+1, c=-b_i`, unit :math:`\varphi_i^-=\sigma(b_i-x)` is
-:math:`w=-1, c=+b_i`, ``scale`` is :math:`\gamma` and ``shift`` is :math:`\alpha`.
+with :math:`\rho` the ReLU (or leaky ReLU). In the paper's notation (arXiv 2407.01033: its basis functions
+and the network of Theorem 1) unit :math:`\varphi_i^+ = \sigma(x-b_i)` is :math:`w=+1, c=-b_i`, unit
+:math:`\varphi_i^-=\sigma(b_i-x)` is :math:`w=-1, c=+b_i`, ``scale`` is :math:`\gamma` and ``shift`` is
+:math:`\alpha`.
 
 This module is the one evaluator of networks in proofkit: :meth:`PermNetwork.__call__` compiles the network
 once into its piecewise-linear form (:func:`proofkit.pwl.relu_sum`, :math:`O(H\log H)`) and evaluates m
@@ -35,9 +36,10 @@ from functools import cached_property
 import numpy as np
 
 from .errors import ProofkitError
+from .limits import MAX_DOMAIN_ABS, rational
 from ._io import atomic_write_json as _atomic_write_json
 from .pool import Pool, first_layer
-from .pwl import PiecewiseLinear, relu_sum
+from .pwl import EnclosedPL, PiecewiseLinear, relu_sum, relu_sum_enclosure
 
 __all__ = ["PermNetwork", "NetworkFileError", "PermutationCheck", "FORMAT", "parse_activation", "read_network_json"]
 
@@ -55,9 +57,9 @@ def parse_activation(activation: str) -> Fraction:
     if isinstance(activation, str) and activation.startswith("leaky_relu"):
         _, _, s = activation.partition(":")
         try:
-            slope = Fraction(s or "0.01")
-        except (ValueError, ZeroDivisionError):
-            raise NetworkFileError(f"activation: bad negative slope in '{activation}'") from None
+            slope = rational(s or "0.01", "activation")
+        except ProofkitError as exc:
+            raise NetworkFileError(f"activation: bad negative slope in '{activation[:60]}': {exc}") from None
         if not 0 <= slope < 1:
             raise NetworkFileError(f"activation: negative slope must be in [0, 1), got {slope}")
         return slope
@@ -85,6 +87,27 @@ class PermutationCheck:
 
 def _bits(a: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(a, dtype=np.float64).view(np.uint64)
+
+
+def _is_bijection(perm: np.ndarray) -> bool:
+    """perm (int64) is a bijection of 0..H-1 (H = len(perm)): in range, and every index hit (O(H), one
+    byte per index instead of sorting a Python list)."""
+    H = len(perm)
+    if H == 0:
+        return True
+    if perm.min() < 0 or perm.max() >= H:
+        return False
+    seen = np.zeros(H, dtype=np.bool_)
+    seen[perm] = True
+    return bool(seen.all())
+
+
+def _gather_equal(cb, pb, perm, chunk=1 << 22) -> bool:
+    """cb == pb[perm] elementwise (bit patterns), in chunks (no full-size temporary)."""
+    for i in range(0, len(perm), chunk):
+        if not np.array_equal(cb[i:i + chunk], pb[perm[i:i + chunk]]):
+            return False
+    return True
 
 
 def _multiset_diff(coeffs, pool):
@@ -130,6 +153,8 @@ class PermNetwork:
 
     def __post_init__(self):
         def frozen(a, dtype):
+            if isinstance(a, np.ndarray) and a.dtype == dtype and not a.flags.writeable and a.flags.owndata:
+                return a  # already immutable (e.g. a Pool's arrays): no copy of 10^8 values
             arr = np.array(a, dtype=dtype)
             arr.setflags(write=False)
             return arr
@@ -205,10 +230,11 @@ class PermNetwork:
         h.update(FORMAT.encode() + b"\n" + self.activation.encode("utf-8") + b"\n")
         h.update(H.to_bytes(8, "little"))
         h.update(np.array([*self.domain, self.scale, self.shift], dtype="<f8").tobytes())
-        h.update(self.weights.astype("<i1").tobytes())
+        # memoryviews of the (contiguous, little-endian) arrays: the same bytes as .tobytes(), no copies
+        h.update(memoryview(np.ascontiguousarray(self.weights, dtype="<i1")))
         for arr in (self.biases, self.pool, self.coefficients):
-            h.update(np.asarray(arr, dtype="<f8").tobytes())
-        h.update(self.permutation.astype("<i8").tobytes())
+            h.update(memoryview(np.ascontiguousarray(arr, dtype="<f8")))
+        h.update(memoryview(np.ascontiguousarray(self.permutation, dtype="<i8")))
         for key in sorted(self.exact or {}):
             v = self.exact[key]
             vals = v if isinstance(v, tuple) else (v,)
@@ -270,6 +296,19 @@ class PermNetwork:
                         negative_slope=self.negative_slope, extra_knots=d)
 
     @cached_property
+    def enclosed_pl(self) -> EnclosedPL:
+        """The same function as :attr:`dyadic_pl` on ``domain``, known through float64 enclosures with
+        proven radii (:func:`proofkit.pwl.relu_sum_enclosure`): exact knots, values to double-double
+        accuracy; O(H log H), no Fractions (what certificates of 10^6-10^8 units use). ValueError for a
+        leaky ReLU or numbers beyond its range."""
+        return self.enclosure(self.domain)
+
+    def enclosure(self, domain) -> EnclosedPL:
+        """:attr:`enclosed_pl` on another interval ``domain`` (float ends)."""
+        return relu_sum_enclosure(self.weights, self.biases, self.coefficients, scale=self.scale,
+                                  shift=self.shift, negative_slope=self.negative_slope, domain=tuple(domain))
+
+    @cached_property
     def exact_pl(self) -> PiecewiseLinear:
         """The rational network of the ``exact`` section (the construction's own numbers: block heights,
         constants and slopes are exact there), in Fractions; fields without an exact value are taken at
@@ -316,11 +355,11 @@ class PermNetwork:
         """
         H = self.width
         perm = self.permutation
-        if sorted(perm.tolist()) != list(range(H)):
-            counts = Counter(perm.tolist())
-            dup = [i for i, c in counts.items() if c > 1][:3]
+        if not _is_bijection(perm):
+            counts = np.bincount(perm[(perm >= 0) & (perm < H)], minlength=H)
+            dup = np.flatnonzero(counts > 1)[:3]
             return PermutationCheck(False, "bitwise", f"permutation is not a bijection of 0..{H - 1}"
-                                    + (f" (index {dup[0]} repeated)" if dup else ""))
+                                    + (f" (index {int(dup[0])} repeated)" if len(dup) else ""))
         disagreement = self.exact_disagreement()
         if disagreement:
             return PermutationCheck(False, "exact", disagreement)
@@ -337,17 +376,18 @@ class PermNetwork:
             return PermutationCheck(True, "exact", f"coefficients are an exact permutation of the pool "
                                     f"({H} rational values)")
         cb, pb = _bits(self.coefficients), _bits(self.pool)
-        if not np.array_equal(np.sort(cb), np.sort(pb)):
+        if _gather_equal(cb, pb, perm):
+            # coefficients = pool[permutation] bit for bit, with a bijective permutation: a rearrangement
+            return PermutationCheck(True, "bitwise", f"coefficients are a bitwise permutation of the pool "
+                                    f"({H} values)")
+        if not np.array_equal(np.sort(cb), np.sort(pb)):  # the message: which values differ
             extra_b, missing_b = _multiset_diff(cb.tolist(), pb.tolist())
             as_float = lambda bits: tuple(float(np.uint64(b).view(np.float64)) for b in bits)  # noqa: E731
             extra, missing = as_float(extra_b), as_float(missing_b)
             return PermutationCheck(False, "bitwise", _describe(extra, missing), extra, missing)
-        bad = np.nonzero(cb != pb[perm])[0]
-        if len(bad):
-            i = int(bad[0])
-            return PermutationCheck(False, "bitwise", f"coefficients[{i}] = {self.coefficients[i]!r} but "
-                                    f"pool[permutation[{i}]] = {self.pool[perm[i]]!r}")
-        return PermutationCheck(True, "bitwise", f"coefficients are a bitwise permutation of the pool ({H} values)")
+        i = int(np.flatnonzero(cb != pb[perm])[0])
+        return PermutationCheck(False, "bitwise", f"coefficients[{i}] = {self.coefficients[i]!r} but "
+                                f"pool[permutation[{i}]] = {self.pool[perm[i]]!r}")
 
     # ---------------------------------------------------------------- file format
     def to_dict(self) -> dict:
@@ -425,6 +465,10 @@ def read_network_json(path) -> dict:
                                f"{exc.lineno}") from None
     except (UnicodeDecodeError, IsADirectoryError) as exc:
         raise NetworkFileError(f"file: cannot read {path}: {exc}") from None
+    except RecursionError:
+        raise NetworkFileError(f"file: {path} is nested too deeply to be a network file") from None
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        raise NetworkFileError(f"file: {path}: {str(exc).splitlines()[0][:120]}") from None
     if not isinstance(data, dict):
         raise NetworkFileError("file: top level must be a JSON object")
     return data
@@ -462,6 +506,8 @@ def _header_fields(d):
     dom = d["domain"]
     if not (isinstance(dom, list) and len(dom) == 2 and all(_is_number(v) for v in dom)):
         raise NetworkFileError("domain: must be a list [a, b] of two numbers")
+    if not all(math.isfinite(v) and abs(v) <= MAX_DOMAIN_ABS for v in dom):  # proofkit.limits
+        raise NetworkFileError(f"domain: ends must be finite and within +-{float(MAX_DOMAIN_ABS):g}, got {dom}")
     scale, shift = d.get("scale", 1.0), d.get("shift", 0.0)
     for name, v in (("scale", scale), ("shift", shift)):
         if not _is_number(v) or not math.isfinite(v):
@@ -487,7 +533,10 @@ def _float_list(d, key):
     v = d[key]
     if not isinstance(v, list) or not all(_is_number(x) for x in v):
         raise NetworkFileError(f"{key}: must be a list of numbers")
-    arr = np.array(v, dtype=np.float64)
+    try:
+        arr = np.array(v, dtype=np.float64)
+    except OverflowError:  # an integer beyond the float64 range
+        raise NetworkFileError(f"{key}: contains a number beyond the float64 range") from None
     if not np.all(np.isfinite(arr)):
         raise NetworkFileError(f"{key}: contains a non-finite number")
     return arr
@@ -497,6 +546,8 @@ def _int_list(d, key):
     v = d[key]
     if not isinstance(v, list) or not all(isinstance(x, int) and not isinstance(x, bool) for x in v):
         raise NetworkFileError(f"{key}: must be a list of integers")
+    if any(not -2 ** 63 <= x < 2 ** 63 for x in v):
+        raise NetworkFileError(f"{key}: contains an integer beyond the int64 range")
     return np.array(v, dtype=np.int64)
 
 
@@ -520,6 +571,6 @@ def _fraction(v, where):
     if not isinstance(v, str):
         raise NetworkFileError(f"{where}: rationals are strings like '1/3', got {v!r}")
     try:
-        return Fraction(v)
-    except (ValueError, ZeroDivisionError):
-        raise NetworkFileError(f"{where}: '{v}' is not a rational number") from None
+        return rational(v, where, max_chars=4000)  # proofkit.limits: no '1e999999999'
+    except ProofkitError as exc:
+        raise NetworkFileError(str(exc)) from None
