@@ -114,13 +114,13 @@ import sympy as sp
 from flint import arb, fmpq
 
 from ._io import atomic_write_json, jsonable
+from .certify import Certificate, CertificateError
 from .errors import ProofkitError
 from .expr import TargetError, parse_expression
 from .interval import DEFAULT_PREC, _ipow, arb_down, arb_of, arb_up, working_precision
 from .network import parse_activation
 
-__all__ = ["NDCertificate", "certify_nd", "network_sha256", "ND_CERT_FORMAT", "ND_METHOD", "NDCertificateError",
-           "NotCertifiableError"]
+__all__ = ["NDCertificate", "certify_nd", "network_sha256", "ND_CERT_FORMAT", "ND_METHOD", "NotCertifiableError"]
 
 ND_CERT_FORMAT = "proofkit.certificate-nd/1"
 ND_METHOD = "arb-taylor-nd"
@@ -130,10 +130,6 @@ _START_LEVEL = {2: 3, 3: 2}     # the screen starts from 2^(level d) boxes
 _HESSIAN_LEVEL = {2: 6, 3: 4}   # arb Hessian enclosures on 2^(level d) = 4096 cells
 _MAX_LEVEL = 40                 # boxes of width (b - a) 2^-40 at the deepest
 _SAFETY = 1.0 - 2.0 ** -20      # the screen accepts slightly below the tolerance, so that arb agrees
-
-
-class NDCertificateError(ProofkitError):
-    """A malformed nd certificate, or bad arguments to :func:`certify_nd`."""
 
 
 class NotCertifiableError(TargetError):
@@ -198,40 +194,40 @@ class NDCertificate:
 
     @classmethod
     def from_dict(cls, d: dict) -> "NDCertificate":
-        """Rebuild from :meth:`to_dict` output, checking the format and the types (NDCertificateError naming
+        """Rebuild from :meth:`to_dict` output, checking the format and the types (CertificateError naming
         the field); ``certified`` is recomputed, not read."""
         if not isinstance(d, dict) or d.get("format") != ND_CERT_FORMAT:
             got = d.get("format") if isinstance(d, dict) else None
-            raise NDCertificateError(f"format: expected '{ND_CERT_FORMAT}', got {got!r}")
+            raise CertificateError(f"format: expected '{ND_CERT_FORMAT}', got {got!r}")
         kw = {k: d[k] for k in cls.__dataclass_fields__ if k in d}
         for name in ("target", "dim", "domain", "upper", "lower", "witness", "method", "network_sha256"):
             if name not in kw:
-                raise NDCertificateError(f"{name}: missing")
+                raise CertificateError(f"{name}: missing")
         for name in ("upper", "lower"):
             if not _is_num(kw[name]):
-                raise NDCertificateError(f"{name}: must be a finite number")
+                raise CertificateError(f"{name}: must be a finite number")
         if kw["dim"] not in (2, 3) or isinstance(kw["dim"], bool):
-            raise NDCertificateError("dim: must be 2 or 3")
+            raise CertificateError("dim: must be 2 or 3")
         dom, wit = kw["domain"], kw["witness"]
         if not (isinstance(dom, list) and len(dom) == 2 and all(map(_is_num, dom))):
-            raise NDCertificateError("domain: must be a list [a, b] of two numbers")
+            raise CertificateError("domain: must be a list [a, b] of two numbers")
         if not (isinstance(wit, list) and len(wit) == kw["dim"] and all(map(_is_num, wit))):
-            raise NDCertificateError("witness: must be a list of dim numbers")
+            raise CertificateError("witness: must be a list of dim numbers")
         if not isinstance(kw["method"], str) or not isinstance(kw["target"], str):
-            raise NDCertificateError("method/target: must be strings")
+            raise CertificateError("method/target: must be strings")
         sha = kw["network_sha256"]
         if not (isinstance(sha, str) and len(sha) == 64 and all(ch in "0123456789abcdef" for ch in sha)):
-            raise NDCertificateError("network_sha256: must be the 64 hex digits of the network's SHA-256")
+            raise CertificateError("network_sha256: must be the 64 hex digits of the network's SHA-256")
         if kw.get("upper_rational") is not None:
             try:
                 Fraction(kw["upper_rational"])
             except (TypeError, ValueError, ZeroDivisionError):
-                raise NDCertificateError(f"upper_rational: malformed value {kw['upper_rational']!r}") from None
+                raise CertificateError(f"upper_rational: malformed value {kw['upper_rational']!r}") from None
         for name in ("permutation_ok", "rigorous"):
             if name in kw and not isinstance(kw[name], bool):
-                raise NDCertificateError(f"{name}: must be true or false")
+                raise CertificateError(f"{name}: must be true or false")
         if kw.get("eps") is not None and not (_is_num(kw["eps"]) and kw["eps"] > 0):
-            raise NDCertificateError("eps: must be a positive number or null")
+            raise CertificateError("eps: must be a positive number or null")
         kw["domain"] = tuple(dom)
         defaults = dict(eps=None, permutation_ok=False, permutation_method="", permutation_message="",
                         rigorous=False, boxes=0, leaves=0, arb_evaluations=0, seconds=0.0, rtol=0.0)
@@ -243,36 +239,12 @@ class NDCertificate:
         """Write the JSON file atomically."""
         atomic_write_json(path, self.to_dict())
 
-    def unconfirmed_claims(self, fresh: "NDCertificate", claimed_certified=None) -> list:
-        """The claims of this (stored) certificate that ``fresh`` -- computed now for the same network, target,
-        domain, eps and rtol -- does not confirm, as one-line strings (empty when all hold): the same network,
-        target, dimension, domain and eps; U >= the U proved now; L <= the L proved now; ``rigorous``,
-        ``permutation_ok`` and a stored ``certified: true`` hold now."""
-        out = []
-        for name in ("network_sha256", "target", "dim", "domain", "eps"):
-            mine, now = getattr(self, name), getattr(fresh, name)
-            if name == "domain":
-                mine, now = tuple(float(v) for v in mine), tuple(float(v) for v in now)
-            if mine != now:
-                out.append(f"{name}: the certificate says {mine!r}, checked {now!r}")
-        if not self.upper_exact >= fresh.upper_exact:
-            out.append(f"upper: U = {self.upper!r} is below the bound proved now ({fresh.upper!r})")
-        if not self.lower <= fresh.lower:
-            out.append(f"lower: L = {self.lower!r} is above the lower bound found now ({fresh.lower!r})")
-        for name in ("rigorous", "permutation_ok"):
-            if getattr(self, name) and not getattr(fresh, name):
-                out.append(f"{name}: claimed, but does not hold now")
-        if claimed_certified and not fresh.certified:
-            out.append("certified: claimed, but U <= eps with a passed permutation check does not hold now")
-        return out
-
-    @classmethod
-    def load(cls, path) -> "NDCertificate":
-        try:
-            with open(path, encoding="utf-8") as fh:
-                return cls.from_dict(json.load(fh))
-        except (OSError, json.JSONDecodeError) as exc:
-            raise NDCertificateError(f"file: cannot read certificate {path}: {exc}") from None
+    # The claims and the file reading are those of the 1-D certificate (proofkit.certify.Certificate): the
+    # same fields, no exact sup and no enclosure here; the dimension is part of the network's hash.
+    exact_sup = None
+    sup_enclosure = None
+    unconfirmed_claims = Certificate.unconfirmed_claims
+    load = classmethod(Certificate.load.__func__)
 
 
 def _is_num(v):
@@ -608,7 +580,10 @@ def _compile_tree(e, index):
             n = int(ex)
             return lambda v: _ipow(fb(v), n)
         if ex == sp.Rational(1, 2):
-            return lambda v: fb(v).sqrt() if fb(v) > 0 else arb.nan()
+            def sqrt(v):
+                b = fb(v)
+                return b.sqrt() if b > 0 else arb.nan()
+            return sqrt
         fe = _compile(ex, index)
 
         def rpow(v):
@@ -848,19 +823,19 @@ def certify_nd(net, target, eps=None, *, rtol: float = 0.02, max_boxes: int = 20
     ``target``: expression text in x, y(, z). ``rtol``: refine until U <= L (1 + rtol). ``max_boxes``: budget
     of boxes for the screen (U stays rigorous when it is used up; a note says so). ``progress``: optional
     callable receiving one-line status strings. Raises :class:`TargetError` for targets this method cannot
-    enclose, :class:`NDCertificateError` for bad arguments."""
+    enclose, :class:`CertificateError` for bad arguments."""
     t0 = time.perf_counter()
     dirs = np.asarray(net.directions)
     if dirs.ndim != 2 or dirs.shape[1] not in (2, 3):
-        raise NDCertificateError("network: directions must be rows of 2 or 3 numbers")
+        raise CertificateError("network: directions must be rows of 2 or 3 numbers")
     d = int(dirs.shape[1])
     if not (isinstance(rtol, (int, float)) and math.isfinite(rtol) and rtol >= 0):
-        raise NDCertificateError(f"rtol: must be a finite number >= 0, got {rtol!r}")
+        raise CertificateError(f"rtol: must be a finite number >= 0, got {rtol!r}")
     if int(max_boxes) < 1:
-        raise NDCertificateError("max_boxes: must be >= 1")
+        raise CertificateError("max_boxes: must be >= 1")
     a, b = (float(v) for v in net.domain)
     if not (math.isfinite(a) and math.isfinite(b) and a < b):
-        raise NDCertificateError(f"domain: need finite a < b, got [{a}, {b}]")
+        raise CertificateError(f"domain: need finite a < b, got [{a}, {b}]")
     say = progress or (lambda s: None)
     perm_ok = bool(net.check_permutation())
     tgt = _Target(target, d, prec)

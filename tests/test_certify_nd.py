@@ -18,7 +18,8 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from proofkit.certify_nd import (ND_CERT_FORMAT, NDCertificate, NDCertificateError, _Bounder, _Ridges, _Target,
+from proofkit.certify import CertificateError
+from proofkit.certify_nd import (ND_CERT_FORMAT, NDCertificate, _Bounder, _Ridges, _Target,
                                  certify_nd, network_sha256)
 from proofkit.expr import TargetError
 from proofkit.train.ndnet import NDPermNetwork
@@ -210,10 +211,10 @@ def test_certificate_json_round_trip_and_validation(case, tmp_path):
     for key in ("upper", "network_sha256", "witness"):
         bad = dict(d)
         del bad[key]
-        with pytest.raises(NDCertificateError, match=key):
+        with pytest.raises(CertificateError, match=key):
             NDCertificate.from_dict(bad)
     bad = dict(d, witness=[0.0] * (net.dim + 1))
-    with pytest.raises(NDCertificateError, match="witness"):
+    with pytest.raises(CertificateError, match="witness"):
         NDCertificate.from_dict(bad)
     forged = dict(d, certified=True, permutation_ok=False)
     assert NDCertificate.from_dict(forged).certified is False
@@ -265,9 +266,9 @@ def test_refused_targets(text, match):
 
 def test_bad_arguments():
     net = fitted(2, 2, "x*y")
-    with pytest.raises(NDCertificateError, match="rtol"):
+    with pytest.raises(CertificateError, match="rtol"):
         certify_nd(net, "x*y", rtol=-1)
-    with pytest.raises(NDCertificateError, match="max_boxes"):
+    with pytest.raises(CertificateError, match="max_boxes"):
         certify_nd(net, "x*y", max_boxes=0)
 
 
@@ -332,3 +333,54 @@ def test_tables_are_outward_roundings_of_the_exact_values():
         for q, a, b in zip(exact, lo, hi):
             assert Fraction(float(a)) <= q <= Fraction(float(b))
             assert (a == b and Fraction(float(a)) == q) or np.nextafter(a, np.inf) == b
+
+
+# ---------------------------------------------------------------------------------------------- the CLI
+def test_verify_cli_certifies_writes_and_checks_nd_certificates(tmp_path, capsys):
+    from proofkit.cli import main
+
+    net = fitted(2, 5, "-sin(pi*x*y)")
+    net = NDPermNetwork(net.directions, net.unit_dir, net.biases, net.pool, net.permutation, net.scale, net.shift,
+                        net.domain, net.activation, {"target": "-sin(pi*x*y)"})
+    path, cpath = tmp_path / "net.json", tmp_path / "cert.json"
+    net.save(path)
+    assert main(["verify", str(path), "--cert", str(cpath)]) == 0
+    out = capsys.readouterr().out
+    assert "certified upper bound, arb-taylor-nd" in out and "proved bound" in out
+    cert = NDCertificate.load(cpath)
+    X = np.random.default_rng(7).uniform(-1, 1, (20000, 2))
+    assert worst_sampled(net, "-sin(pi*x*y)", X)[0] <= cert.upper
+    # the printed U is rounded up, L down
+    U_text = out.split("U = ")[1].split()[0]
+    L_text = out.split("L = ")[1].split()[0]
+    assert Fraction(U_text) >= Fraction(cert.upper) and Fraction(L_text) <= Fraction(cert.lower)
+    assert main(["verify", str(path), "--check-cert", str(cpath)]) == 0
+    assert "confirmed" in capsys.readouterr().out
+    # a certificate claiming a smaller U than can be proved is not confirmed
+    d = json.loads(cpath.read_text())
+    forged = tmp_path / "forged.json"
+    forged.write_text(json.dumps(dict(d, upper=cert.lower * 0.5, upper_rational=None)))
+    assert main(["verify", str(path), "--check-cert", str(forged)]) == 1
+    assert "upper" in capsys.readouterr().out
+    # ... and one about another network is refused
+    other = fitted(2, 5, "-sin(pi*x*y)", seed=1)
+    opath = tmp_path / "other.json"
+    other.save(opath)
+    assert main(["verify", str(opath), "--check-cert", str(cpath)]) == 2
+    assert "network_sha256" in capsys.readouterr().err
+    # a tolerance below the proved U is not certified
+    assert main(["verify", str(path), "--eps", f"{cert.lower / 2}"]) == 1
+    assert "NOT CERTIFIED" in capsys.readouterr().out
+
+
+def test_verify_cli_falls_back_to_sampling_for_non_smooth_targets(tmp_path, capsys):
+    from proofkit.cli import main
+
+    net = fitted(2, 3, "x*y")
+    path = tmp_path / "net.json"
+    net.save(path)
+    assert main(["verify", str(path), "abs(x)*y"]) == 1
+    out = capsys.readouterr().out
+    assert "cannot certify" in out and "NOT a certificate" in out and "certified upper bound" not in out
+    assert main(["verify", str(path), "abs(x)*y", "--eps", "100"]) == 1
+    assert "NOT CERTIFIED" in capsys.readouterr().out

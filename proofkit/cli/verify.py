@@ -57,7 +57,9 @@ def run(args) -> int:
          f"scale {net.scale:.6g}, shift {net.shift:.6g}")
     info(f"permutation {'OK' if chk.ok else 'FAILED'} ({chk.method}): {chk.message}")
     if args.check_cert:
-        return _check_stored(args, net, certify)
+        from ..certify import Certificate
+        return _check_stored(args, Certificate, net.sha256(),
+                             lambda c: certify(net, target(c.target), c.eps, domain=c.domain), print_error)
     text = args.target or net.provenance.get("target")
     eps = args.eps
     if eps is None and args.target is None and net.provenance.get("epsilon") is not None:
@@ -111,27 +113,28 @@ def _verdict(cert, eps) -> int:
     return 0 if cert.certified else 1
 
 
-def _check_stored(args, net, certify) -> int:
-    """verify --check-cert: the stored certificate must name this network; its claims are recomputed."""
+def _check_stored(args, cls, sha, recompute, show) -> int:
+    """verify --check-cert: the stored certificate (a ``cls``: Certificate, or NDCertificate for 2-D/3-D) must
+    name this network (``sha``); its claims are checked against ``recompute(stored)``, shown by ``show``."""
     import json
 
-    from ..certify import Certificate, CertificateError
+    from ..certify import CertificateError
     if args.target is not None or args.eps is not None:
         raise CLIError("--check-cert takes the target, domain and eps from the certificate: give neither TARGET nor --eps")
-    stored = Certificate.load(args.check_cert)
+    stored = cls.load(args.check_cert)
     with open(args.check_cert, encoding="utf-8") as fh:
         claimed_certified = json.load(fh).get("certified") is True
-    sha = net.sha256()
     if stored.network_sha256 is None:
         raise CertificateError(f"network_sha256: {args.check_cert} is a proofkit.certificate/1 file, which names no "
                                f"network; certify again (proofkit verify NET --cert C.json)")
     if stored.network_sha256 != sha:
         raise CertificateError(f"network_sha256: {args.check_cert} is about network {stored.network_sha256[:12]}..., "
                                f"not this file's {sha[:12]}...: refused")
-    info(f"certificate {args.check_cert}: target {stored.target} on [{stored.domain[0]!r}, {stored.domain[1]!r}], "
+    cube = f"^{stored.dim}" if getattr(stored, "dim", None) else ""
+    info(f"certificate {args.check_cert}: target {stored.target} on [{stored.domain[0]!r}, {stored.domain[1]!r}]{cube}, "
          f"eps = {fmt_exact(stored.eps) if stored.eps is not None else 'none'}, network {sha[:12]} (matches)")
-    fresh = certify(net, target(stored.target), stored.eps, domain=stored.domain)
-    print_error(fresh)
+    fresh = recompute(stored)
+    show(fresh)
     problems = stored.unconfirmed_claims(fresh, claimed_certified)
     for p in problems:
         info(f"claim       {p}")
@@ -161,7 +164,9 @@ def _run_nd(args, data) -> int:
          + ("coefficients are pool[permutation], a bijection" if ok else
             "the permutation is not a bijection or the stored coefficients differ from pool[permutation]"))
     if args.check_cert:
-        return _check_stored_nd(args, net, certify_nd)
+        from ..certify_nd import NDCertificate, network_sha256
+        return _check_stored(args, NDCertificate, network_sha256(net),
+                             lambda c: certify_nd(net, c.target, c.eps, rtol=c.rtol), print_error_nd)
     text = args.target or net.provenance.get("target")
     _plot(args, net_file=args.network, target_text=text)
     if text is None:
@@ -188,37 +193,6 @@ def print_error_nd(cert):
          f"{fmt_lower(cert.lower, 6)} at ({where}) (lower bound)  [float network {cert.network_sha256[:12]}]")
     info(f"proof       {cert.leaves} boxes proved in arb ({cert.boxes} screened), rtol {cert.rtol:g}, "
          f"{cert.seconds:.1f} s" + "".join(f"; {n}" for n in cert.notes))
-
-
-def _check_stored_nd(args, net, certify_nd) -> int:
-    """verify --check-cert for a 2-D/3-D network (as :func:`_check_stored`)."""
-    import json
-
-    from ..certify_nd import NDCertificate, NDCertificateError, network_sha256
-    if args.target is not None or args.eps is not None:
-        raise CLIError("--check-cert takes the target, domain and eps from the certificate: give neither TARGET nor --eps")
-    stored = NDCertificate.load(args.check_cert)
-    with open(args.check_cert, encoding="utf-8") as fh:
-        claimed_certified = json.load(fh).get("certified") is True
-    sha = network_sha256(net)
-    if stored.network_sha256 != sha:
-        raise NDCertificateError(f"network_sha256: {args.check_cert} is about network {stored.network_sha256[:12]}..., "
-                                 f"not this file's {sha[:12]}...: refused")
-    info(f"certificate {args.check_cert}: target {stored.target} on [{stored.domain[0]!r}, {stored.domain[1]!r}]^"
-         f"{stored.dim}, eps = {fmt_exact(stored.eps) if stored.eps is not None else 'none'}, network {sha[:12]} "
-         f"(matches)")
-    fresh = certify_nd(net, stored.target, stored.eps, rtol=stored.rtol)
-    print_error_nd(fresh)
-    problems = stored.unconfirmed_claims(fresh, claimed_certified)
-    for p in problems:
-        info(f"claim       {p}")
-    if problems:
-        info(f"not confirmed: {len(problems)} claim(s) of the stored certificate do not hold for this network")
-        return 1
-    what = ("CERTIFIED" if claimed_certified else "proved bound")
-    info(f"confirmed: the stored certificate's claims hold ({what}: sup|f - f_NN| <= "
-         f"{fmt_upper(stored.upper_exact, 4)})")
-    return 0
 
 
 def _sampled_nd(args, net, text, ok) -> int:
