@@ -64,19 +64,19 @@ class NumberTextError(ProofkitError):
     """A number given as text that is malformed or outside the limits above."""
 
 
-def rational(text, name: str = "number") -> Fraction:
+def rational(text, name: str = "number", max_chars: int = MAX_NUMBER_CHARS) -> Fraction:
     """The exact rational written in ``text`` (``0.05``, ``5e-2``, ``-3``, ``1/20``), within the limits.
 
     Raises :class:`NumberTextError` naming ``name`` for anything else: not a string, longer than
-    :data:`MAX_NUMBER_CHARS`, an exponent beyond :data:`MAX_DECIMAL_EXPONENT`, ``inf``/``nan``, a zero
-    denominator. (Hand-written around :class:`fractions.Fraction` because Fraction itself accepts
+    ``max_chars`` (:data:`MAX_NUMBER_CHARS`; exact sections of network files allow 4000), an exponent
+    beyond :data:`MAX_DECIMAL_EXPONENT`, ``inf``/``nan``, a zero denominator. (Hand-written around :class:`fractions.Fraction` because Fraction itself accepts
     ``1e999999999`` and then spends minutes and gigabytes building the integer.)
     """
     if not isinstance(text, str):
         raise NumberTextError(f"{name}: expected a number written as text, got {type(text).__name__}")
     s = text.strip()
-    if len(s) > MAX_NUMBER_CHARS:
-        raise NumberTextError(f"{name}: a number of {len(s)} characters (at most {MAX_NUMBER_CHARS})")
+    if len(s) > max_chars:
+        raise NumberTextError(f"{name}: a number of {len(s)} characters (at most {max_chars})")
     m = _DECIMAL.fullmatch(s)
     if m is not None:
         if m.group(1) is not None and abs(int(m.group(1))) > MAX_DECIMAL_EXPONENT:

@@ -57,7 +57,7 @@ def parse_activation(activation: str) -> Fraction:
     if isinstance(activation, str) and activation.startswith("leaky_relu"):
         _, _, s = activation.partition(":")
         try:
-            slope = rational(s or "0.01", "activation")
+            slope = rational(s or "0.01", "slope")
         except ProofkitError as exc:
             raise NetworkFileError(f"activation: bad negative slope in '{activation[:60]}': {exc}") from None
         if not 0 <= slope < 1:
