@@ -34,6 +34,7 @@ from .construct.lemma1 import as_fraction
 from .errors import ProofkitError
 from .expr import Target
 from .fmt import fmt_upper
+from .limits import rational
 
 __all__ = ["build", "BuildResult", "BuildError", "parse_positive", "THEOREMS", "origin", "translated_target",
            "rounding_drift"]
@@ -48,7 +49,7 @@ class BuildError(ProofkitError):
 def parse_positive(text, name="eps") -> Fraction:
     """A positive finite number from text such as ``0.05``, ``1/20`` or ``5e-2``, as an exact Fraction."""
     try:
-        value = Fraction(str(text).strip())
+        value = rational(str(text), name)  # proofkit.limits: no '1e999999999'
     except (ValueError, ZeroDivisionError):
         raise BuildError(f"{name} must be a positive number (e.g. 0.05 or 1/20), got '{text}'") from None
     if value <= 0:

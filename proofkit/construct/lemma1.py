@@ -36,7 +36,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..limits import MAX_PAIRS
+from ..limits import MAX_PAIRS, rational
 from .budget import ConstructionError, WidthLimitError
 
 __all__ = ["Lemma1Result", "piecewise_constant_approximation", "sample_target", "oscillation_estimate",
@@ -59,9 +59,9 @@ def as_fraction(value, name="value") -> Fraction:
             if not math.isfinite(value):
                 raise ConstructionError(f"{name} must be finite, got {value!r}")
             return Fraction(repr(float(value)))
-        return Fraction(str(value).strip())
+        return rational(str(value), name, max_chars=4000)  # proofkit.limits: no '1e999999999'
     except (ValueError, ZeroDivisionError, TypeError):
-        raise ConstructionError(f"{name} must be a number, got {value!r}") from None
+        raise ConstructionError(f"{name} must be a number, got {str(value)[:60]!r}") from None
 
 
 def target_evaluator(target):
