@@ -176,15 +176,20 @@ def _column_totals(theta, c, totA, totC):
 
 
 @njit(**_JIT)
-def _carries(tot, P, car, up):
+def _carries(tot1, tot2, P, car1, car2, acc, up):
     """car[g P + p] = sum of tot over the blocks p' < p (``up``: the lower biases) or p' > p (the higher
-    biases) of direction g, added in the order of the blocks."""
-    for g in range(tot.shape[0] // P):
-        a = 0.0
-        for k in range(P):
+    biases) of direction g, added in the order of the blocks; for two arrays at once, the directions
+    innermost (independent chains side by side). acc: scratch of length 2 D."""
+    D = tot1.shape[0] // P
+    for g in range(2 * D):
+        acc[g] = 0.0
+    for k in range(P):
+        for g in range(D):
             col = g * P + (k if up else P - 1 - k)
-            car[col] = a
-            a += tot[col]
+            car1[col] = acc[g]
+            car2[col] = acc[D + g]
+            acc[g] += tot1[col]
+            acc[D + g] += tot2[col]
 
 
 @njit(**_JIT)
@@ -252,6 +257,7 @@ def adam_epoch(X, dirs, K, Y, order, c, P, theta, ga, m, v, m2, v2, step, lr, ba
     runR = np.empty(C)  # R_k, T_k down the rows of the fused pass
     runT = np.empty(C)
     touched = np.zeros(C, dtype=np.bool_)
+    cacc = np.empty(2 * D)
     Tall = np.zeros(D)  # sum_b r_b t_bg (leaky part)
     TallC = np.zeros(C)
     Atot = np.empty(D)  # A_0, C_0 of each direction (leaky part)
@@ -278,8 +284,7 @@ def adam_epoch(X, dirs, K, Y, order, c, P, theta, ga, m, v, m2, v2, step, lr, ba
         nb = min(batch, N - start)
         gamma = ga[0]
         alpha = ga[1]
-        _carries(totA, P, carA, False)
-        _carries(totC, P, carC, False)
+        _carries(totA, totC, P, carA, carC, cacc, False)
         if not sparse:
             _suffix_sums(theta, c, carA, carC, SA, SC)
         # stage the batch's rows first, in tight loops of independent loads (the random rows of X, Y and K
@@ -371,8 +376,7 @@ def adam_epoch(X, dirs, K, Y, order, c, P, theta, ga, m, v, m2, v2, step, lr, ba
                 for col in range(C):
                     totR[col] += hR[i, col]
                     totT[col] += hT[i, col]
-        _carries(totR, P, carR, True)
-        _carries(totT, P, carT, True)
+        _carries(totR, totT, P, carR, carT, cacc, True)
         if leaky:
             for col in range(C):
                 TallC[col] = Tall[col // P]
