@@ -39,7 +39,7 @@ from .errors import ProofkitError
 from .limits import MAX_DOMAIN_ABS, rational
 from ._io import atomic_write_json as _atomic_write_json
 from .pool import Pool, first_layer
-from .pwl import EnclosedPL, PiecewiseLinear, relu_sum, relu_sum_enclosure
+from .pwl import PiecewiseLinear, relu_sum
 
 __all__ = ["PermNetwork", "NetworkFileError", "PermutationCheck", "FORMAT", "parse_activation", "read_network_json"]
 
@@ -294,19 +294,6 @@ class PermNetwork:
         return relu_sum(self.weights, np.array(c, dtype=object), np.array(a, dtype=object),
                         scale=Fraction(self.scale), shift=Fraction(self.shift),
                         negative_slope=self.negative_slope, extra_knots=d)
-
-    @cached_property
-    def enclosed_pl(self) -> EnclosedPL:
-        """The same function as :attr:`dyadic_pl` on ``domain``, known through float64 enclosures with
-        proven radii (:func:`proofkit.pwl.relu_sum_enclosure`): exact knots, values to double-double
-        accuracy; O(H log H), no Fractions (what certificates of 10^6-10^8 units use). ValueError for a
-        leaky ReLU or numbers beyond its range."""
-        return self.enclosure(self.domain)
-
-    def enclosure(self, domain) -> EnclosedPL:
-        """:attr:`enclosed_pl` on another interval ``domain`` (float ends)."""
-        return relu_sum_enclosure(self.weights, self.biases, self.coefficients, scale=self.scale,
-                                  shift=self.shift, negative_slope=self.negative_slope, domain=tuple(domain))
 
     @cached_property
     def exact_pl(self) -> PiecewiseLinear:
