@@ -61,7 +61,7 @@ of first order (a kink of slope jump Δ costs about |Δ| w/4), so boxes are refi
 error is largest.
 
 **Branch and bound.** The cube is subdivided level by level (2^d children per box); the error at every box
-centre is evaluated and L is the largest; a box is kept (a leaf) once its bound is at most (1 + rtol) L, and
+centre and at the corners of every box about to be split is evaluated and L is the largest; a box is kept (a leaf) once its bound is at most (1 + rtol) L, and
 split otherwise, until every box is a leaf or the budget ``max_boxes`` / the depth limit is reached (U is
 still rigorous then, the gap is larger, and a note says so).
 
@@ -77,8 +77,8 @@ network part (the t-intervals, G_k at their ends, the chords, the residual range
 its gradient) is computed by a compiled (numba) kernel in *outward-rounded float64 interval arithmetic*; the
 final combination is done in numpy with the same outward rounding. A leaf whose proved bound exceeds the
 tolerance (float and arb disagree by a rounding) is split and proved again. U is the largest proved bound
-over the leaves, which cover the cube exactly; L is |f*(w) - f^NN(w)| at the best centre w, with f*(w) in arb
-and f^NN(w) in exact rationals, rounded down.
+over the leaves, which cover the cube exactly; L is |f*(w) - f^NN(w)| at the best point w sampled, with f*(w)
+in arb and f^NN(w) in exact rationals, rounded down.
 
 **Rounding analysis of the float kernel.** IEEE-754 binary64 with round-to-nearest (numba's default; no
 ``fastmath``, hence no reassociation): the computed result r of one operation +, -, x, / on floats is the
@@ -86,8 +86,11 @@ exact result rounded to a nearest float, so the exact result lies between the ne
 ``nextafter(r, -inf) <= exact <= nextafter(r, +inf)`` (also at a binade boundary, where the gaps below and
 above r differ, and in the subnormal range). Every operation of the kernel and of the combination whose
 operands are interval end-points is followed by this one-ulp outward step in the direction of the bound it
-feeds (interval products take the min/max of the four end-point products, each rounded and stepped), so
-every interval computed contains the exact real value; no error term is estimated. The table values (G_k at
+feeds (an interval product takes the min/max of the four rounded end-point products and steps it: rounding
+is monotone), so every interval computed contains the exact real value; no error term is estimated. The
+chord's value h0 and slope σ, and the centre m, are whatever floats the code computes, unstepped: any affine
+function and any point of the box are admissible, and the same floats are used on both sides of the
+identity e = s - ΣR. The table values (G_k at
 its break-points, its slopes, α plus the constant units) are exact rationals rounded down/up to floats.
 Box edges are floats computed by one monotone formula from the dyadic fractions k/2^level (clamped to
 [a, b], the last one equal to b), so neighbouring boxes share their edges exactly and the leaves cover
@@ -130,6 +133,7 @@ _START_LEVEL = {2: 3, 3: 2}     # the screen starts from 2^(level d) boxes
 _HESSIAN_LEVEL = {2: 6, 3: 4}   # arb Hessian enclosures on 2^(level d) = 4096 cells
 _MAX_LEVEL = 40                 # boxes of width (b - a) 2^-40 at the deepest
 _SAFETY = 1.0 - 2.0 ** -20      # the screen accepts slightly below the tolerance, so that arb agrees
+_CHUNK = 1 << 17                # boxes per call of the kernel (bounds the memory)
 
 
 class NotCertifiableError(TargetError):
@@ -816,7 +820,7 @@ class _Bounder:
 
 
 # ---------------------------------------------------------------------------------------------- entry point
-def certify_nd(net, target, eps=None, *, rtol: float = 0.02, max_boxes: int = 20_000_000,
+def certify_nd(net, target, eps=None, *, rtol: float = 0.02, max_boxes: int = 5_000_000,
                prec: int = DEFAULT_PREC, progress=None) -> NDCertificate:
     """Certify sup over [a, b]^d of |f* - f_NN| for a 2-D/3-D permutation network (module docstring).
 
@@ -851,21 +855,24 @@ def certify_nd(net, target, eps=None, *, rtol: float = 0.02, max_boxes: int = 20
     boxes = 0
     frozen = 0
     while len(K):
-        bnd, err, m = bd.screen(K, level)
+        keep = []
+        for s in range(0, len(K), _CHUNK):
+            Kc = K[s:s + _CHUNK]
+            bnd, err, m = bd.screen(Kc, level)
+            if (err < 0).any():
+                p = m[int(np.argmin(err))]
+                raise TargetError(f"target '{tgt.text}' is not finite at ({', '.join(f'{v:.6g}' for v in p)})")
+            k = int(np.argmax(err))
+            if err[k] > L:
+                L, wit = float(err[k]), m[k].copy()
+            ok = bnd <= max(L * (1 + rtol) * _SAFETY, 2.0 ** -80)
+            if ok.any():
+                leaves.append((level, Kc[ok]))
+            keep.append(Kc[~ok])
         boxes += len(K)
-        k = int(np.argmax(err))
-        if err[k] > L:
-            L, wit = float(err[k]), m[k].copy()
-        if not np.all(np.isfinite(err)) or (err < 0).any():
-            p = m[int(np.argmin(err))]
-            raise TargetError(f"target '{tgt.text}' is not finite at ({', '.join(f'{v:.6g}' for v in p)})")
-        thresh = max(L * (1 + rtol) * _SAFETY, 2.0 ** -80)
-        ok = bnd <= thresh
-        if ok.any():
-            leaves.append((level, K[ok]))
-        K = K[~ok]
-        if len(K):  # the corners of the boxes to split: the sup is often on an edge of the cube
-            C = bd.corners(K, level)
+        K = np.concatenate(keep)
+        for s in range(0, len(K), _CHUNK):  # corners of the boxes to split: the sup is often on the cube's edge
+            C = bd.corners(K[s:s + _CHUNK], level)
             err = bd.errors(C)
             k = int(np.argmax(err))
             if err[k] > L:
@@ -896,8 +903,8 @@ def certify_nd(net, target, eps=None, *, rtol: float = 0.02, max_boxes: int = 20
     while work:
         nxt = []
         for lev, Kl in work:
-            for s in range(0, len(Kl), 100_000):
-                Kc = Kl[s:s + 100_000]
+            for s in range(0, len(Kl), _CHUNK):
+                Kc = Kl[s:s + _CHUNK]
                 bnd = bd.prove(Kc, lev)
                 arb_evals += len(Kc)
                 bad = ~(bnd <= thresh)
