@@ -288,12 +288,9 @@ class PermNetwork:
         """The exact piecewise-linear form, in Fractions, of the network the file stores: every float64
         field taken at its exact binary value (a float is a dyadic rational), so this is the function the
         float network computes in real arithmetic. Certification bounds this function."""
-        c = tuple(Fraction(float(v)) for v in self.biases)
-        a = tuple(Fraction(float(v)) for v in self.coefficients)
-        d = tuple(Fraction(v) for v in self.domain)
-        return relu_sum(self.weights, np.array(c, dtype=object), np.array(a, dtype=object),
-                        scale=Fraction(self.scale), shift=Fraction(self.shift),
-                        negative_slope=self.negative_slope, extra_knots=d)
+        return relu_sum(self.weights, self.biases, self.coefficients, scale=Fraction(self.scale),
+                        shift=Fraction(self.shift), negative_slope=self.negative_slope,
+                        extra_knots=np.array(self.domain), dyadic=True)
 
     @cached_property
     def exact_pl(self) -> PiecewiseLinear:

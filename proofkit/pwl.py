@@ -128,7 +128,7 @@ class PiecewiseLinear:
         return sp.Piecewise(*pieces)
 
 
-def relu_sum(w, c, a, *, scale=1, shift=0, negative_slope=0, extra_knots=()) -> PiecewiseLinear:
+def relu_sum(w, c, a, *, scale=1, shift=0, negative_slope=0, extra_knots=(), dyadic=False) -> PiecewiseLinear:
     """Compile shift + scale * sum_i a_i * rho(w_i x + c_i) into a :class:`PiecewiseLinear`.
 
     ``w`` holds +1/-1; ``c`` and ``a`` are float arrays, or object arrays of Fractions for the exact
@@ -139,9 +139,13 @@ def relu_sum(w, c, a, *, scale=1, shift=0, negative_slope=0, extra_knots=()) -> 
     biases and of the coefficients, c_i Q_c and a_i Q_a are integers, the values at the knots are integers
     over Q_c Q_a and the slopes integers over Q_a; Fractions are formed only for the K knots at the end
     (Python-int arithmetic is some 30x faster than Fraction arithmetic at H ~ 10^6).
+
+    ``dyadic=True``: ``c``, ``a`` and ``extra_knots`` are float64 arrays taken at their exact binary values,
+    and the exact form is returned; their integers over a common power of two come straight from the bits
+    (:func:`_dyadic_ints`), no Fraction is built for the H inputs (about 3x faster at H ~ 10^6).
     """
     w = np.asarray(w)
-    exact = _is_exact(c) or _is_exact(a)
+    exact = dyadic or _is_exact(c) or _is_exact(a)
     if not (len(w) == len(c) == len(a)):
         raise ValueError("w, c and a must have the same length")
     if len(w) and not np.all(np.abs(w) == 1):
@@ -154,12 +158,19 @@ def relu_sum(w, c, a, *, scale=1, shift=0, negative_slope=0, extra_knots=()) -> 
         s, conv = float(negative_slope), float
         lin = lambda: (float(np.dot(a, w)), float(np.dot(a, c)))  # noqa: E731
     else:
-        cf, af, ek = _fractions(c), _fractions(a), _fractions(extra_knots)
-        qc = math.lcm(*{v.denominator for v in cf + ek}) if cf or ek else 1
-        qa = math.lcm(*{v.denominator for v in af}) if af else 1
-        ci = np.array([v.numerator * (qc // v.denominator) for v in cf], dtype=object)
-        ai = np.array([v.numerator * (qa // v.denominator) for v in af], dtype=object)
-        ei = np.array([v.numerator * (qc // v.denominator) for v in ek], dtype=object)
+        if dyadic:
+            H = len(w)
+            ce, qc = _dyadic_ints(np.concatenate([np.asarray(c, dtype=np.float64),
+                                                  np.asarray(extra_knots, dtype=np.float64)]))
+            ci, ei = ce[:H], ce[H:]
+            ai, qa = _dyadic_ints(a)
+        else:
+            cf, af, ek = _fractions(c), _fractions(a), _fractions(extra_knots)
+            qc = math.lcm(*{v.denominator for v in cf + ek}) if cf or ek else 1
+            qa = math.lcm(*{v.denominator for v in af}) if af else 1
+            ci = np.array([v.numerator * (qc // v.denominator) for v in cf], dtype=object)
+            ai = np.array([v.numerator * (qa // v.denominator) for v in af], dtype=object)
+            ei = np.array([v.numerator * (qc // v.denominator) for v in ek], dtype=object)
         ki, vi, li, ri = _relu_sum_core(w, ci, ai, ei, 0, object)
         knots = np.array([Fraction(k, qc) for k in ki], dtype=object)
         values = np.array([Fraction(v, qc * qa) for v in vi], dtype=object)
@@ -175,6 +186,21 @@ def relu_sum(w, c, a, *, scale=1, shift=0, negative_slope=0, extra_knots=()) -> 
     scale, shift = conv(scale), conv(shift)
     values = shift + scale * values
     return PiecewiseLinear(knots, values, scale * left, scale * right)
+
+
+def _dyadic_ints(x):
+    """(N, q): Python integers N_i (object array) and q = 2^K with x_i = N_i / q exactly, for finite float64
+    x. From the bits: x = m 2^e (np.frexp), m 2^53 is an integer, so N_i = (m_i 2^53) 2^(e_i - 53 + K)."""
+    x = np.asarray(x, dtype=np.float64)
+    if not len(x):
+        return np.array([], dtype=object), 1
+    m, e = np.frexp(x)
+    M = (m * 2.0 ** 53).astype(np.int64)  # exact: a float64 mantissa has 53 bits
+    E = e.astype(np.int64) - 53
+    nz = M != 0
+    K = max(0, int(-E[nz].min())) if nz.any() else 0
+    N = [mi << s if mi else 0 for mi, s in zip(M.tolist(), (E + K).tolist())]
+    return np.array(N, dtype=object), 1 << K
 
 
 def _fractions(values):
