@@ -463,7 +463,7 @@ def _nearest(q: Fraction) -> float:
     try:
         return float(q)
     except OverflowError:
-        return math.copysign(math.inf, q)
+        return math.inf if q > 0 else -math.inf
 
 
 def _disagree(exact_name, q, name, value):

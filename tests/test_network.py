@@ -131,3 +131,59 @@ def test_bad_files(tmp_path):
         assert "\n" not in str(info.value)
     with pytest.raises(NetworkFileError, match="does not exist"):
         PermNetwork.load(tmp_path / "nope.json")
+
+
+def test_dyadic_pl_is_the_float_network_exactly():
+    """dyadic_pl (the function certificates bound) equals the Fraction compile of the stored float values,
+    also for zeros, subnormals, huge and tiny magnitudes and a leaky ReLU; and it ignores the exact section."""
+    from proofkit.pwl import relu_sum
+    rng = np.random.default_rng(7)
+    for trial in range(30):
+        H = int(rng.integers(1, 40))
+        w = rng.choice([-1, 1], H)
+        k = int(rng.integers(-60, 60))
+        c = rng.normal(size=H) * 2.0 ** k
+        a = rng.normal(size=H) * 2.0 ** int(rng.integers(-60, 60))
+        if trial % 4 == 0:
+            c[0], a[-1], c[-1] = 0.0, -0.0, 5e-324
+        act = "leaky_relu:0.01" if trial % 2 else "relu"
+        net = PermNetwork(w, c, a, np.arange(H), scale=1.7, shift=-0.3, domain=(-2.0 ** k, 3 * 2.0 ** k),
+                          activation=act)
+        ref = relu_sum(w, np.array([F(float(v)) for v in c], dtype=object),
+                       np.array([F(float(v)) for v in a], dtype=object), scale=F(1.7), shift=F(-0.3),
+                       negative_slope=net.negative_slope, extra_knots=tuple(F(v) for v in net.domain))
+        got = net.dyadic_pl
+        assert list(got.knots) == list(ref.knots) and list(got.values) == list(ref.values)
+        assert (got.left_slope, got.right_slope) == (ref.left_slope, ref.right_slope)
+    exact_net = PermNetwork.from_pool(equidistant_pool(5), np.arange(10)[::-1], scale=1 / 3, exact_scale=F(1, 3))
+    assert exact_net.exact_pl(F(1, 2)) != exact_net.dyadic_pl(F(1, 2))  # 1/3 is not a float
+    assert exact_net.dyadic_pl(F(1, 2)) == F(1 / 3) * exact_net.exact_pl(F(1, 2)) * 3
+
+
+def test_exact_section_must_round_to_the_floats(tmp_path):
+    net = PermNetwork.from_pool(equidistant_pool(4, ("0", "1")), np.arange(8), scale=1 / 3, exact_scale=F(1, 3))
+    good = net.to_dict()
+    assert PermNetwork.from_dict(good).exact_disagreement() is None
+    for field, change in [("biases", lambda d: d["biases"].__setitem__(2, d["biases"][2] + 1e-12)),
+                          ("pool", lambda d: d["pool"].__setitem__(1, 0.3)),
+                          ("scale", lambda d: d.__setitem__("scale", 0.3333)),
+                          ("shift", lambda d: d["exact"].__setitem__("shift", "1/7"))]:
+        d = json.loads(json.dumps(good))
+        change(d)
+        with pytest.raises(NetworkFileError, match=f"exact.{field}") as info:
+            PermNetwork.from_dict(d)
+        assert "\n" not in str(info.value)
+    huge = json.loads(json.dumps(good))
+    huge["exact"]["pool"][0] = "1" + "0" * 400
+    with pytest.raises(NetworkFileError, match=r"exact.pool\[0\]"):
+        PermNetwork.from_dict(huge)
+
+
+def test_translated_network():
+    net = PermNetwork.from_pool(equidistant_pool(6, ("0", "1")), np.random.default_rng(2).permutation(12),
+                                scale=2.5, shift=0.25)
+    moved = net.translated(F(10 ** 6))
+    assert moved.domain == (1e6, 1e6 + 1)
+    assert moved.exact_disagreement() is None and moved.check_permutation().ok
+    for y in [F(0), F(1, 3), F(7, 10), F(1)]:
+        assert moved.exact_pl(y + 10 ** 6) == net.exact_pl(y)
