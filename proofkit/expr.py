@@ -234,7 +234,7 @@ class _Translator:
             lo, hi = self.visit(lim.elts[1], d), self.visit(lim.elts[2], d)
             if not (isinstance(lo, sp.Integer) and isinstance(hi, sp.Integer)):
                 raise TargetError(f"Sum limits must be integers, got ({k}, {_short(lo)}, {_short(hi)})")
-            if hi < lo:
+            if hi < lo - 1:  # hi = lo - 1 is the empty sum, 0; sympy would sum backwards (Karr) below that
                 raise TargetError(f"Sum over ({k}, {lo}, {hi}): the upper limit is below the lower one")
             limits.append((k, int(lo), int(hi)))
         return self._sum(node.args[0], limits, d)

@@ -864,8 +864,10 @@ class BallTarget:
                     continue
                 if hi - lo < min_width or n > max_evaluations:
                     x0 = float(lo)
-                    raise TargetError(f"target '{self.target.text}' is not finite (or not real) near "
-                                      f"x = {x0:.6g} on [{float(a):g}, {float(b):g}]")
+                    raise TargetError(f"cannot prove that target '{self.target.text}' is finite and real near "
+                                      f"x = {x0:.6g} on [{float(a):g}, {float(b):g}]: its ball enclosure stays "
+                                      "unbounded there (the target is undefined there, or a bounded factor such "
+                                      "as sin(1/x) hides its bound from interval arithmetic)")
                 mid = (lo + hi) / 2
                 for k in self._split_at_kinks(lo, hi, mid):
                     stack.append(k)

@@ -124,3 +124,64 @@ def test_parse_expression_several_variables():
     assert expr == -sp.sin(sp.pi * x * y)
     with pytest.raises(TargetError, match="expected only x, y"):
         parse_expression("x*z", ("x", "y"))
+
+
+# ---------------------------------------------------------------------- issue 11: budgets before the work
+@pytest.mark.parametrize("text, fragment", [
+    ("2**10**10", "bits"),
+    ("(1/3)**100000", "bits"),
+    ("x**(10**10)", "degree limit"),
+    ("(x+1)**100000", "degree limit"),
+    ("(x+1)**600*(x+2)**600", "polynomial degree up to 1200"),
+    ("legendre(10**6, x)", "degree above the limit"),
+    ("chebyshevt(-1, x)", "integer >= 0"),
+    ("root(x, 10**9)", "index above the limit"),
+    ("-" * 5000 + "x", "nested too deeply"),
+    ("Sum(sin(k*x), (k, 0, 10**12))", "at most 1000 terms"),
+    ("Sum(x, (k, 0, x))", "limits must be integers"),
+    ("Sum(x, (k, 5, 3))", "below the lower one"),
+    ("Sum(Sum(j*k*x, (j, 0, 999)), (k, 0, 999))", "nodes to translate"),
+    ("legendre(1000, x)", "more than 2000 nodes"),
+    ("π*x", "write pi"),
+    ("sin(2πx)", "write pi"),
+    ("x − 1", "U+2212"),
+    ("x²", "write **2"),
+    ("ｘ + 1", "targets are ASCII"),     # Python would NFKC-fold the full-width x into x
+    ("(1, 2) + x", "not a real-valued"),
+    ("-(x < 1)", "not a real-valued"),
+    ("sin(x)(2)", "only the named functions"),
+])
+def test_budgets_and_hints(text, fragment):
+    with pytest.raises(TargetError) as info:
+        parse_target(text)
+    assert fragment in str(info.value) and "\n" not in str(info.value)
+
+
+def test_sums_expand_or_close():
+    x = sp.Symbol("x", real=True)
+    assert parse_target("Sum(x, (k, 0, 10**12))").expr == (10 ** 12 + 1) * x          # closed form
+    assert parse_target("Sum(k**2*x, (k, 1, 10**6))").expr == sp.Rational(10 ** 6 * (10 ** 6 + 1) * (2 * 10 ** 6 + 1), 6) * x
+    t = parse_target("Sum(2**-k*cos(3**k*pi*x), (k, 0, 5))")                            # term by term
+    assert not t.expr.has(sp.Sum) and len(t.expr.args) == 6
+    assert parse_target("Sum(Sum(j*x, (j, 0, k)), (k, 0, 3))").expr == 10 * x              # inner limit from k
+    assert parse_target("x + Sum(x, (k, 1, 0))").expr == x                                  # the empty sum
+    with pytest.raises(TargetError, match="bits"):
+        parse_target("Sum(2**(2**k), (k, 0, 30))")   # each term meets the power limit
+
+
+def test_check_finite_says_why():
+    with pytest.raises(TargetError, match="overflows float64") as info:
+        parse_target("exp(exp(exp(x)))").check_finite((0, 10))   # finite, too large: not a continuity issue
+    assert "extension" not in str(info.value)
+    parse_target("Piecewise((x*sin(1/x), x > 0), (0, True))").check_finite((0, 1))  # defined at 0 by its branch
+    with pytest.raises(TargetError, match="limit there is 0"):
+        parse_target("x*sin(1/x)").check_finite((-1, 1))       # undefined at 0: the extension is the hint
+
+
+def test_float_error_screen():
+    if np.finfo(np.longdouble).nmant <= np.finfo(np.float64).nmant:
+        pytest.skip("longdouble is float64 here: the screen is off")
+    err, where = parse_target("legendre(40, x)").float_error((-1, 1))
+    assert err > 1e-3 and abs(where) > 0.9          # expanded form: cancellation near +-1
+    assert parse_target("legendre(10, x)").float_error((-1, 1))[0] < 1e-10
+    assert parse_target("sin(x)").float_error((-1, 1))[0] < 1e-15

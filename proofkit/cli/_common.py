@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import threading
 import time
@@ -300,14 +301,19 @@ def _interval() -> float:
     return min(max(value, 0.05), PROGRESS_SECONDS)
 
 
+_LONG_OPTION = re.compile(r"--[A-Za-z][-A-Za-z0-9_]*(=.*)?", re.DOTALL)
+
+
 def protect_negative_arguments(parser, args):
     """The command line of one verb, with arguments that begin with '-' protected (module docstring), and
     the set of protected words.
 
     argparse reads any word that begins with '-' as an option, so ``construct '-x' --eps 0.1`` failed, and
     after ``--`` it reads every word as an argument, so ``verify NET -- '-x' --eps 0.5`` failed too. Here a
-    word that begins with one '-' and is not one of the verb's options, and the word right after ``--``,
-    get a leading space, which argparse reads as an argument; :func:`unprotect` removes it after parsing."""
+    word that begins with '-' and is neither one of the verb's options nor shaped like a long option
+    (``--name`` or ``--name=value``, left to argparse, which knows abbreviations and reports typos), and
+    the word right after ``--``, get a leading space, which argparse reads as an argument;
+    :func:`unprotect` removes it after parsing."""
     known = set(parser._option_string_actions)
     out, protected, i = [], set(), 0
     args = list(args)
@@ -321,7 +327,7 @@ def protect_negative_arguments(parser, args):
             out.append(word)
             i += 2
             continue
-        if len(word) > 1 and word[0] == "-" and word[1] != "-" and word not in known:
+        if len(word) > 1 and word[0] == "-" and word not in known and not _LONG_OPTION.fullmatch(word):
             word = " " + word
             protected.add(word)
         out.append(word)

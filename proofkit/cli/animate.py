@@ -5,8 +5,7 @@ import os
 import time
 
 from . import CLIError
-from ._common import domain as check_domain
-from ._common import info, number, positive, target
+from ._common import domain_or_default, info, number, positive, target
 
 HELP = "animate Theorem 1's construction for TARGET: staircase, step blocks, linear part, certified error"
 
@@ -39,7 +38,8 @@ def run(args) -> int:
                            "use --out FILE.gif (no system tools needed)")
     t0 = time.perf_counter()
     f = target(args.target)
-    a, b = check_domain(args.domain) if args.domain else (0, 1)
+    a, b, dom_text = domain_or_default(args.domain)
+    info(f"target      {f.text} on {dom_text}")
     res = build(f, args.eps, theorem="1", domain=(a, b))
     frames = construction_frames(res.construction, res.certificate, f, float(args.eps))
     write_animation(frames, args.out, ms_per_frame=args.ms)

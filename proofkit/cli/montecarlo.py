@@ -7,8 +7,7 @@ import os
 from .._io import atomic_write_bytes
 from ..construct.theorem3 import montecarlo_table
 from . import CLIError
-from ._common import domain as check_domain
-from ._common import info, number, positive, target
+from ._common import domain_or_default, info, number, positive, target
 
 
 def register(sub):
@@ -53,7 +52,8 @@ def _md(tab):
 
 def run(args) -> int:
     f = target(args.target)
-    a, b = check_domain(args.domain) if args.domain else (0, 1)
+    a, b, dom_text = domain_or_default(args.domain)
+    info(f"target      {f.text} on {dom_text}, eps = {float(args.eps):g}")
     if args.draws < 1 or args.construct_draws < 0 or args.jobs < 1:
         raise CLIError("--draws and --jobs must be >= 1, --construct-draws >= 0")
     if any(x <= 0 for x in args.factors):

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from ..widths import markdown_table, width_table, write_widths
 from . import CLIError
-from ._common import domain as check_domain
-from ._common import info, number, positive, target
+from ._common import domain_or_default, info, number, positive, target
 
 
 def register(sub):
@@ -26,7 +25,8 @@ def register(sub):
 
 def run(args) -> int:
     f = target(args.target)
-    a, b = check_domain(args.domain) if args.domain else (0, 1)
+    a, b, dom_text = domain_or_default(args.domain)
+    info(f"target      {f.text} on {dom_text}")
     if args.t2_seconds < 0:
         raise CLIError("--t2-seconds must be >= 0")
 
