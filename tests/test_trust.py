@@ -225,7 +225,7 @@ def test_certificate_names_the_network(files, tmp_path, capsys):
         cert = tmp_path / f"{which}.cert.json"
         rc, out, err = run(capsys, "verify", files[which], text, "--eps", eps, "--cert", cert)
         c = json.loads(cert.read_text())
-        assert c["format"] == "proofkit.certificate/2"
+        assert c["format"] == "proofkit.certificate/3"
         d = json.loads(files[which].read_text())
         assert c["network_sha256"] == independent_sha256(d), which
         assert PermNetwork.load(files[which]).sha256() == c["network_sha256"]
