@@ -468,7 +468,7 @@ def _nearest(q: Fraction) -> float:
 
 def _disagree(exact_name, q, name, value):
     text = str(q) if len(str(q)) <= 40 else f"{_nearest(q):.17g} (a rational of {len(str(q))} characters)"
-    return (f"{exact_name} = {text} rounds to {_nearest(q)!r}, but {name} = {value!r}: the exact section does "
+    return (f"{exact_name} = {text} rounds to {_nearest(q)!r}, but {name} = {float(value)!r}: the exact section does "
             f"not describe the stored network")
 
 
