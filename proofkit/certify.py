@@ -100,9 +100,10 @@ from .expr import Target, TargetError, parse_target
 from .interval import (DEFAULT_PREC, BallTarget, abs_down, abs_up, arb_of, ball, working_precision)
 
 __all__ = ["Certificate", "certify", "sampled_bound", "check_target", "CertificateError", "FORMAT",
-           "FORMAT_V1", "METHODS"]
+           "FORMAT_V1", "FORMAT_V2", "METHODS"]
 
-FORMAT = "proofkit.certificate/2"
+FORMAT = "proofkit.certificate/3"     # /2 and a ``proof`` for proofkit check (proofkit.witness)
+FORMAT_V2 = "proofkit.certificate/2"  # read, not written: no proof
 FORMAT_V1 = "proofkit.certificate/1"  # read, not written: no network_sha256, and it may bound the exact section
 METHODS = ("arb-taylor", "exact-pl", "exact-poly", "sampled (not certified)", "lipschitz")
 _MAX_DEPTH = 90  # bisection depth below an initial piece (width ratio 2^-90)
@@ -115,13 +116,15 @@ class CertificateError(ProofkitError):
 # ---------------------------------------------------------------------------------------------- the record
 @dataclass
 class Certificate:
-    """The result of :func:`certify` / :func:`sampled_bound` (JSON format ``proofkit.certificate/2``).
+    """The result of :func:`certify` / :func:`sampled_bound` (JSON format ``proofkit.certificate/3``).
 
     ``upper`` is U >= sup|f* - f_NN| on ``domain`` (rigorous, rounded up, when ``rigorous``); ``lower``
     is L <= that sup, attained (up to rounding down) at ``witness``. ``exact_sup`` is the exact sup
     "p/q" when the method determines it. ``budget`` is the construction's error budget, term by term.
     ``network_sha256`` names the float network these numbers are about (see the module docstring; None
-    in a certificate read from the older format ``proofkit.certificate/1``).
+    in a certificate read from the older format ``proofkit.certificate/1``). ``proof`` is the data with which
+    the trusted kernel :mod:`proofkit.checker` re-derives U in one pass (:mod:`proofkit.witness`; None when
+    the search for it failed, for sampled bounds, and in a certificate read from ``proofkit.certificate/2``).
     """
 
     target: str
@@ -145,6 +148,7 @@ class Certificate:
     precision: int | None = None         # arb working precision in bits
     notes: list = field(default_factory=list)
     network_sha256: str | None = None    # the network covered (PermNetwork.sha256)
+    proof: dict | None = None            # proofkit.proof/1 for proofkit check (proofkit.witness)
 
     @property
     def certified(self) -> bool:
@@ -163,7 +167,7 @@ class Certificate:
         return self.upper - self.lower
 
     def to_dict(self) -> dict:
-        """The ``proofkit.certificate/2`` dictionary (JSON-ready: rationals in the budget become "p/q",
+        """The ``proofkit.certificate/3`` dictionary (JSON-ready: rationals in the budget become "p/q",
         non-finite floats strings)."""
         d = {k: jsonable(v) for k, v in asdict(self).items()}
         d["domain"] = [float(v) for v in self.domain]
@@ -178,9 +182,9 @@ class Certificate:
     def from_dict(cls, d: dict) -> "Certificate":
         """Rebuild from :meth:`to_dict` output. Checks the format, the required fields and the types of
         the numbers (CertificateError naming the field); ``certified`` is recomputed, not read."""
-        if not isinstance(d, dict) or d.get("format") not in (FORMAT, FORMAT_V1):
+        if not isinstance(d, dict) or d.get("format") not in (FORMAT, FORMAT_V2, FORMAT_V1):
             got = d.get("format") if isinstance(d, dict) else None
-            raise CertificateError(f"format: expected '{FORMAT}' (or '{FORMAT_V1}'), got {got!r}")
+            raise CertificateError(f"format: expected '{FORMAT}' (or '{FORMAT_V2}', '{FORMAT_V1}'), got {got!r}")
         kw = {}
         for name in cls.__dataclass_fields__:
             if name in d:
@@ -206,7 +210,7 @@ class Certificate:
             raise CertificateError("network_sha256: must be the 64 hex digits of the network's SHA-256")
         checks = {"eps": lambda v: _is_num(v) and v > 0, "exact_sup": _is_rational_text,
                   "upper_rational": _is_rational_text, "permutation_ok": lambda v: isinstance(v, bool),
-                  "rigorous": lambda v: isinstance(v, bool),
+                  "rigorous": lambda v: isinstance(v, bool), "proof": lambda v: isinstance(v, dict),
                   "sup_enclosure": lambda v: isinstance(v, list) and len(v) == 2 and all(map(_is_num, v))}
         for name, ok in checks.items():
             if kw.get(name) is not None and not ok(kw[name]):
@@ -486,7 +490,7 @@ def _horner(coeffs, x):
 
 # ---------------------------------------------------------------------------------------------- entry point
 def certify(net, target, eps=None, *, domain=None, budget=None, rtol=0.02, max_pieces=2_000_000,
-            exact=None, prec: int = DEFAULT_PREC) -> Certificate:
+            exact=None, prec: int = DEFAULT_PREC, proof: bool = True) -> Certificate:
     """Certify sup_{[a,b]} |f* - f_NN| for a network ``net`` (:class:`~proofkit.network.PermNetwork`).
 
     ``target``: an expression string or :class:`~proofkit.expr.Target` (a Python callable is passed on to
@@ -494,7 +498,9 @@ def certify(net, target, eps=None, *, domain=None, budget=None, rtol=0.02, max_p
     None = automatic (exact-pl / exact-poly when the target is piecewise polynomial with rational data),
     True = require an exact method, False = always arb-taylor. ``rtol``: refine until U <= L (1 + rtol).
     ``max_pieces``: budget of pieces for the branch and bound (when it is used up, U is still rigorous but
-    the gap may be larger; a note says so). ``prec``: arb working precision in bits.
+    the gap may be larger; a note says so). ``prec``: arb working precision in bits. ``proof``: also search
+    for the certificate's ``proof``, the data proofkit check replays (:func:`proofkit.witness.make_proof`; a
+    note says why when there is none).
     Raises :class:`TargetError` for targets that are not finite or not continuous on the domain.
     """
     t0 = time.perf_counter()
@@ -519,14 +525,19 @@ def certify(net, target, eps=None, *, domain=None, budget=None, rtol=0.02, max_p
             res = _exact_poly(net, bt, regions, a, b, max_pieces)
         else:
             res = _arb_taylor(net, bt, a, b, float(rtol), int(max_pieces))
+    data, notes = None, list(res.get("notes", []))
+    if proof:
+        from .witness import make_proof
+        data, why = make_proof(net, target.text, (a, b), res["upper"], prec)
+        notes += [why] if why else []
     return Certificate(
         target=target.text, domain=(float(a), float(b)), eps=None if eps is None else float(eps),
         permutation_ok=bool(perm.ok), permutation_method=perm.method, permutation_message=perm.message,
         upper=res["upper"], lower=res["lower"], witness=res["witness"], method=res["method"],
         rigorous=True, exact_sup=res.get("exact_sup"), pieces=res["pieces"], evaluations=res["evaluations"],
         seconds=time.perf_counter() - t0, budget=budget, sup_enclosure=res.get("sup_enclosure"),
-        upper_rational=res.get("upper_rational"), precision=int(prec), notes=res.get("notes", []),
-        network_sha256=net.sha256())
+        upper_rational=res.get("upper_rational"), precision=int(prec), notes=notes,
+        network_sha256=net.sha256(), proof=data)
 
 
 # ---------------------------------------------------------------------------------------------- knots

@@ -321,7 +321,7 @@ def test_certificate_json_round_trip(tmp_path):
     path = tmp_path / "c.json"
     cert.save(path)
     data = json.loads(path.read_text())
-    assert data["format"] == "proofkit.certificate/2"
+    assert data["format"] == "proofkit.certificate/3"
     assert data["certified"] == cert.certified and data["upper"] == cert.upper
     assert data["network_sha256"] == net.sha256() and len(data["network_sha256"]) == 64
     back = Certificate.load(path)

@@ -27,7 +27,7 @@ def test_construct_and_verify_sin(sin_net):
     net, cert, out = sin_net
     assert "CERTIFIED" in out and "permutation OK" in out
     c = json.loads(cert.read_text())
-    assert c["format"] == "proofkit.certificate/2"
+    assert c["format"] == "proofkit.certificate/3"
     assert c["upper"] <= 0.05 and c["lower"] <= c["upper"]
     code, out, err = run_cli("verify", str(net), "sin(2*pi*x)", "--eps", "0.05")
     assert code == 0, out + err

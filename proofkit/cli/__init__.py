@@ -18,8 +18,8 @@ from .. import __version__
 from ..errors import ProofkitError
 
 # verbs, in the order --help lists them; a module that is not there yet is skipped
-VERBS = ["construct", "verify", "prove", "widths", "montecarlo", "train", "torchio", "figures", "reproduce", "plot",
-         "animate", "floor"]
+VERBS = ["construct", "verify", "check", "prove", "widths", "montecarlo", "train", "torchio", "figures", "reproduce",
+         "plot", "animate", "floor"]
 
 
 class CLIError(ProofkitError):
