@@ -9,6 +9,8 @@ process (robust on a shared machine); the load average is printed.
 """
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import sys
 import tempfile
@@ -39,7 +41,9 @@ def main_(argv):
         for theorem, target, eps in cases:
             net_path, cert_path = os.path.join(d, "n.json"), os.path.join(d, "c.json")
             argv = ["construct", target, "--eps", eps, "--theorem", theorem, "--out", net_path, "--progress", "none"]
-            if main(argv + (["--seed", "1"] if theorem == "3" else [])) != 0:
+            with contextlib.redirect_stdout(io.StringIO()):
+                rc = main(argv + (["--seed", "1"] if theorem == "3" else []))
+            if rc != 0:
                 print(f"Theorem {theorem} {target} eps = {eps}: construction failed")
                 continue
             net = PermNetwork.load(net_path)

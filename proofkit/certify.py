@@ -490,7 +490,7 @@ def _horner(coeffs, x):
 
 # ---------------------------------------------------------------------------------------------- entry point
 def certify(net, target, eps=None, *, domain=None, budget=None, rtol=0.02, max_pieces=2_000_000,
-            exact=None, prec: int = DEFAULT_PREC, proof: bool = True) -> Certificate:
+            exact=None, prec: int = DEFAULT_PREC, proof: bool | None = None) -> Certificate:
     """Certify sup_{[a,b]} |f* - f_NN| for a network ``net`` (:class:`~proofkit.network.PermNetwork`).
 
     ``target``: an expression string or :class:`~proofkit.expr.Target` (a Python callable is passed on to
@@ -500,7 +500,7 @@ def certify(net, target, eps=None, *, domain=None, budget=None, rtol=0.02, max_p
     ``max_pieces``: budget of pieces for the branch and bound (when it is used up, U is still rigorous but
     the gap may be larger; a note says so). ``prec``: arb working precision in bits. ``proof``: also search
     for the certificate's ``proof``, the data proofkit check replays (:func:`proofkit.witness.make_proof`; a
-    note says why when there is none).
+    note says why when there is none); None = up to :data:`proofkit.witness.MAX_UNITS` hidden units.
     Raises :class:`TargetError` for targets that are not finite or not continuous on the domain.
     """
     t0 = time.perf_counter()
@@ -526,10 +526,13 @@ def certify(net, target, eps=None, *, domain=None, budget=None, rtol=0.02, max_p
         else:
             res = _arb_taylor(net, bt, a, b, float(rtol), int(max_pieces))
     data, notes = None, list(res.get("notes", []))
-    if proof:
-        from .witness import make_proof
+    from .witness import MAX_UNITS, make_proof
+    if proof or proof is None and net.width <= MAX_UNITS:
         data, why = make_proof(net, target.text, (a, b), res["upper"], prec)
         notes += [why] if why else []
+    else:
+        notes += [f"no proof for 'proofkit check' searched ({net.width} hidden units, above {MAX_UNITS}; "
+                  f"certify(..., proof=True) searches anyway)"] if proof is None else []
     return Certificate(
         target=target.text, domain=(float(a), float(b)), eps=None if eps is None else float(eps),
         permutation_ok=bool(perm.ok), permutation_method=perm.method, permutation_message=perm.message,

@@ -172,7 +172,7 @@ def permutation_holds(net):
 # ------------------------------------------------------------------------------------ the network, exactly
 def _exponent(values):
     """K >= 0 with v 2^K an integer for every float v (from the smallest nonzero |v|)."""
-    return max(0, 53 - math.frexp(min((abs(v) for v in values if v), default=1.0))[1])
+    return max(0, 53 - math.frexp(min(filter(None, map(abs, values)), default=1.0))[1])
 
 
 def _ints(values, K):
@@ -185,7 +185,7 @@ def _ints(values, K):
 def network_pl(net, a, b):
     """(points, values): a, the break-points in (a, b), b (increasing floats) and f_NN there (exact fmpq), by the
     identity of the module docstring in integers scaled by 2^Ka (coefficients) and 2^Kt (knots, a, b)."""
-    W, Ka, Kt = net["weights"], _exponent(net["coefficients"]), _exponent(net["biases"] + [a, b])
+    W, Ka, Kt = net["weights"], _exponent(net["coefficients"]), max(_exponent(net["biases"]), _exponent([a, b]))
     A, C = _ints(net["coefficients"], Ka), _ints(net["biases"], Kt)
     J = {}
     for t, v in zip(map(operator.neg, map(operator.mul, W, C)), A):
