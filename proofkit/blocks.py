@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import ProofkitError
+from .network import is_bijection
 
 __all__ = ["BlockError", "Ref", "step_block", "step_height", "anchored_ramp_block", "constant_block", "linear_pair",
            "sign_selection", "linear_reorganisation", "Reorganisation", "assemble", "pair_function", "PairAssignment", "sign_selection_largest_first"]
@@ -256,7 +257,12 @@ class PairAssignment:
             return
         if (k < 0).any() or (k >= self.n).any():
             raise BlockError("pair index out of range")
-        if (self.p_idx[k] >= 0).any() or len(np.unique(k)) != len(k):
+        if (self.p_idx[k] >= 0).any():
+            raise BlockError("a pair is assigned twice: blocks overlap")
+        pos = np.arange(len(k))
+        self.p_idx[k] = pos          # a pair repeated in k keeps only its last position (no sort needed)
+        if not np.array_equal(self.p_idx[k], pos):
+            self.p_idx[k] = -1
             raise BlockError("a pair is assigned twice: blocks overlap")
         b = lambda v, dt: np.broadcast_to(np.asarray(v, dt), shape).ravel() if np.ndim(v) == 0 else \
             np.asarray(v, dt).ravel()  # noqa: E731
@@ -294,8 +300,9 @@ class PairAssignment:
             raise BlockError(f"pair {int(np.flatnonzero(self.p_idx < 0)[0])} is not assigned")
         n = self.n
         perm = np.empty(2 * n, np.int64)
-        perm[:n] = np.where(self.p_sign > 0, self.p_idx, n + self.p_idx)
-        perm[n:] = np.where(self.q_sign > 0, self.q_idx, n + self.q_idx)
-        if (np.bincount(perm, minlength=2 * n) != 1).any():
+        for half, sign, idx in ((perm[:n], self.p_sign, self.p_idx), (perm[n:], self.q_sign, self.q_idx)):
+            half[:] = idx
+            np.add(half, n, out=half, where=sign < 0)
+        if not is_bijection(perm):
             raise BlockError("a pool value is used twice: blocks overlap")
         return perm

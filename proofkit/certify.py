@@ -105,7 +105,7 @@ __all__ = ["Certificate", "certify", "sampled_bound", "check_target", "Certifica
 FORMAT = "proofkit.certificate/3"     # /2 and a ``proof`` for proofkit check (proofkit.witness)
 FORMAT_V2 = "proofkit.certificate/2"  # read, not written: no proof
 FORMAT_V1 = "proofkit.certificate/1"  # read, not written: no network_sha256, and it may bound the exact section
-METHODS = ("arb-taylor", "exact-pl", "exact-poly", "sampled (not certified)", "lipschitz")
+METHODS = ("arb-taylor", "arb-screened", "exact-pl", "exact-poly", "sampled (not certified)", "lipschitz")
 _MAX_DEPTH = 90  # bisection depth below an initial piece (width ratio 2^-90)
 
 
@@ -490,7 +490,7 @@ def _horner(coeffs, x):
 
 # ---------------------------------------------------------------------------------------------- entry point
 def certify(net, target, eps=None, *, domain=None, budget=None, rtol=0.02, max_pieces=2_000_000,
-            exact=None, prec: int = DEFAULT_PREC, proof: bool | None = None) -> Certificate:
+            exact=None, prec: int = DEFAULT_PREC, screen=None, proof: bool | None = None) -> Certificate:
     """Certify sup_{[a,b]} |f* - f_NN| for a network ``net`` (:class:`~proofkit.network.PermNetwork`).
 
     ``target``: an expression string or :class:`~proofkit.expr.Target` (a Python callable is passed on to
@@ -498,9 +498,12 @@ def certify(net, target, eps=None, *, domain=None, budget=None, rtol=0.02, max_p
     None = automatic (exact-pl / exact-poly when the target is piecewise polynomial with rational data),
     True = require an exact method, False = always arb-taylor. ``rtol``: refine until U <= L (1 + rtol).
     ``max_pieces``: budget of pieces for the branch and bound (when it is used up, U is still rigorous but
-    the gap may be larger; a note says so). ``prec``: arb working precision in bits. ``proof``: also search
-    for the certificate's ``proof``, the data proofkit check replays (:func:`proofkit.witness.make_proof`; a
-    note says why when there is none); None = up to :data:`proofkit.witness.MAX_UNITS` hidden units.
+    the gap may be larger; a note says so). ``prec``: arb working precision in bits. ``screen``: use the
+    ``arb-screened`` path of :mod:`proofkit.screen` (float64 screen with proven margins, arb where it cannot
+    decide); None = automatically for ReLU networks from :data:`proofkit.screen.SCREEN_MIN_UNITS` hidden
+    units on (unless ``exact`` is True), on float domain ends. ``proof``: also search for the certificate's
+    ``proof``, the data proofkit check replays (:func:`proofkit.witness.make_proof`; a note says why when
+    there is none); None = up to :data:`proofkit.witness.MAX_UNITS` hidden units.
     Raises :class:`TargetError` for targets that are not finite or not continuous on the domain.
     """
     t0 = time.perf_counter()
@@ -519,7 +522,12 @@ def certify(net, target, eps=None, *, domain=None, budget=None, rtol=0.02, max_p
             raise TargetError(f"exact certification needs a piecewise-polynomial target with rational "
                               f"coefficients and break-points; '{target.text}' is not")
         use_exact = regions is not None and exact is not False
-        if use_exact and max(len(r[2]) for r in regions) <= 2:
+        enc = _screen_enclosure(net, a, b, screen, exact)
+        if enc is not None:
+            from .screen import screened_bound
+            res = screened_bound(enc, bt, float(a), float(b), rtol=float(rtol), max_pieces=int(max_pieces),
+                                 eps=eps)
+        elif use_exact and max(len(r[2]) for r in regions) <= 2:
             res = _exact_pl(net, regions, a, b)
         elif use_exact:
             res = _exact_poly(net, bt, regions, a, b, max_pieces)
@@ -541,6 +549,31 @@ def certify(net, target, eps=None, *, domain=None, budget=None, rtol=0.02, max_p
         seconds=time.perf_counter() - t0, budget=budget, sup_enclosure=res.get("sup_enclosure"),
         upper_rational=res.get("upper_rational"), precision=int(prec), notes=notes,
         network_sha256=net.sha256(), proof=data)
+
+
+def _screen_enclosure(net, a, b, screen, exact):
+    """The network's enclosed PL form on [a, b] when the ``arb-screened`` path applies (see
+    :func:`certify`), else None. ``screen=True`` where it cannot apply raises CertificateError."""
+    from .screen import SCREEN_MIN_UNITS
+
+    if screen is False or (screen is None and (exact is True or net.width < SCREEN_MIN_UNITS)):
+        return None
+    fa, fb = float(a), float(b)
+    why = None
+    if Fraction(fa) != a or Fraction(fb) != b:
+        why = "the domain ends are not float64 numbers"
+    elif net.negative_slope != 0:
+        why = "the network is not a ReLU network"
+    else:
+        try:
+            if (fa, fb) == tuple(net.domain):
+                return net.enclosed_pl
+            return net.enclosure((fa, fb))
+        except ValueError as exc:
+            why = str(exc)
+    if screen:
+        raise CertificateError(f"screen: the arb-screened path does not apply ({why})")
+    return None
 
 
 # ---------------------------------------------------------------------------------------------- knots
@@ -718,12 +751,13 @@ def _presample(kn: _Knots, bt: BallTarget, count: int = 1024):
     return best, arg, top, len(idx)
 
 
-def _arb_taylor(net, bt: BallTarget, a, b, rtol, max_pieces):
-    """The branch and bound of the module docstring. Returns the fields of the certificate."""
+def _arb_taylor(net, bt: BallTarget, a, b, rtol, max_pieces, floor=0.0):
+    """The branch and bound of the module docstring. Returns the fields of the certificate. Pieces whose
+    bound is at most ``floor`` are not refined further (:mod:`proofkit.screen` passes its threshold)."""
     kn = _Knots(net, bt, a, b)
     evals = kn.evaluations
     scale = max(1.0, float(np.max(kn.up)))
-    atol = 2.0 ** -80 * scale
+    atol = max(2.0 ** -80 * scale, floor)
     k_best = int(np.argmax(kn.lo))
     L, wit = float(kn.lo[k_best]), kn.T[k_best]
     U = float(np.max(kn.up))

@@ -40,6 +40,8 @@ class PoolError(ProofkitError):
 
 
 def _frozen(arr, dtype=float) -> np.ndarray:
+    if isinstance(arr, np.ndarray) and arr.dtype == dtype and not arr.flags.writeable and arr.flags.owndata:
+        return arr  # already immutable: no copy (pools of 10^8 values)
     out = np.array(arr, dtype=dtype)
     out.setflags(write=False)
     return out
@@ -100,11 +102,17 @@ def _fraction(v) -> Fraction:
     return Fraction(v) if not isinstance(v, str) else Fraction(v)
 
 
-def equidistant_pool(n: int, domain=(0, 1)) -> Pool:
+EXACT_POOL_MAX = 1 << 16   # pairs: above this the equidistant pool is float64 only unless asked
+
+
+def equidistant_pool(n: int, domain=(0, 1), exact=None) -> Pool:
     r"""The theory's equidistant pool on [a, b]: :math:`b_i=a+(b-a)(i-1)/(n-1)`, :math:`W=(\pm b_i)`.
 
-    Built exactly (Fractions of the domain ends as given: pass strings or Fractions such as
-    ``("-1", "1")`` for exact decimal ends) and rounded once to float64.
+    Each float64 value is the exact rational (domain ends as given: pass strings or Fractions such as
+    ``("-1", "1")`` for exact decimal ends) rounded once to nearest. ``exact``: also keep the rationals
+    (``exact_biases``/``exact_values``, which give networks an exact section); None = only up to
+    :data:`EXACT_POOL_MAX` pairs (10^8 Fractions would take gigabytes and minutes; the certificates are
+    about the float64 values anyway).
     """
     n = _check_n(n)
     if n < 2:
@@ -112,10 +120,36 @@ def equidistant_pool(n: int, domain=(0, 1)) -> Pool:
     a, b = (_fraction(d) for d in domain)
     if not a < b:
         raise PoolError(f"domain must satisfy a < b, got [{a}, {b}]")
-    eb = tuple(a + (b - a) * Fraction(i, n - 1) for i in range(n))
-    ev = eb + tuple(-x for x in eb)
-    return Pool("equidistant", [float(x) for x in eb], [float(x) for x in ev], (float(a), float(b)),
-                None, eb, ev, "theory: b_i = linspace(a, b, n), W = (+b_i, -b_i)")
+    vals = _grid_rounded(a, b, n)
+    values = np.concatenate([vals, -vals])
+    vals.setflags(write=False)
+    values.setflags(write=False)
+    eb = ev = None
+    if exact or (exact is None and n <= EXACT_POOL_MAX):
+        eb = tuple(a + (b - a) * Fraction(i, n - 1) for i in range(n))
+        ev = eb + tuple(-x for x in eb)
+    return Pool("equidistant", vals, values, (float(a), float(b)), None, eb, ev,
+                "theory: b_i = linspace(a, b, n), W = (+b_i, -b_i)")
+
+
+def _grid_rounded(a: Fraction, b: Fraction, n: int) -> np.ndarray:
+    r"""float64 nearest to :math:`a+(b-a)i/(n-1)`, i = 0..n-1, for rationals a < b.
+
+    With a common denominator q, the value is :math:`N_i/(q(n-1))`, :math:`N_i=p_a(n-1)+(p_b-p_a)i`. When q
+    is a power of two and every |N_i| < 2^53, numpy's division N_i/(n-1) of two exact floats is correctly
+    rounded (IEEE 754) and the scaling by 1/q is exact (results checked to be normal), so the whole grid is
+    vectorised; otherwise Python's correctly rounded integer division is used value by value."""
+    q = math.lcm(a.denominator, b.denominator)
+    pa, pb, m = a.numerator * (q // a.denominator), b.numerator * (q // b.denominator), n - 1
+    big = max(abs(pa), abs(pb)) * m
+    if q & (q - 1) == 0 and big < 2 ** 53:
+        num = pa * m + (pb - pa) * np.arange(n, dtype=np.float64)   # exact integers below 2^53
+        vals = (num / float(m)) / float(q)
+        tiny = (vals != 0) & (np.abs(vals) < 2.0 ** -1000)
+        if not tiny.any():
+            return vals
+    Q = q * m
+    return np.fromiter(((pa * m + (pb - pa) * i) / Q for i in range(n)), dtype=np.float64, count=n)
 
 
 def pairwise_random_pool(n: int, domain=(0, 1), seed: int = 0) -> Pool:

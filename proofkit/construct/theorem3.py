@@ -59,7 +59,7 @@ import numpy as np
 from ..blocks import PairAssignment
 from ..errors import ProofkitError
 from ..network import PermNetwork
-from ..pool import pairwise_random_pool
+from ..pool import first_layer, pairwise_random_pool
 from ..probability import ProbabilityError, gap_count_needed, smallest_n_coverage
 from ..limits import MAX_PAIRS
 from .budget import BudgetTerm, ConstructionError, ErrorBudget, WidthLimitError
@@ -398,8 +398,8 @@ def construct_theorem3(target, eps, domain=(0.0, 1.0), *, seed=0, n=None, n_hat=
     gamma = plan.gamma
     prov = {"theorem": "3", "target": getattr(target, "text", str(target)), "epsilon": str(plan.eps),
             "seed": int(seed), "domain": [a, b]}
-    core = PermNetwork.from_pool(pool, perm, scale=1.0, shift=0.0)
-    core_a = float(core(np.array([a]))[0])
+    w1, c1, _ = first_layer(pool)          # core(a) = sum_i a_i relu(w_i a + c_i): one dot product (a float
+    core_a = math.fsum(pool.values[perm] * np.maximum(w1 * a + c1, 0.0))  # estimate; the certificate is exact)
     f_a = float(plan.fs[0])
     alpha = f_a - gamma * core_a - gamma * S * (b - a) / 2
     net = PermNetwork.from_pool(pool, perm, scale=gamma, shift=alpha, provenance=prov)
