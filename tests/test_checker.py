@@ -11,7 +11,6 @@
   (f*, f*', f*''/2 on balls, f* at points) against mpmath at 60 digits on sympy's derivatives.
 """
 import ast
-import copy
 import json
 import random
 import sys
@@ -25,6 +24,7 @@ import sympy as sp
 from flint import arb, ctx
 
 from independent import StoredNetwork, max_error
+from test_trust import run  # the command line in-process: (exit code, stdout, stderr)
 from proofkit import checker
 from proofkit.certify import certify
 from proofkit.cli import main
@@ -62,12 +62,6 @@ def test_the_parser_imports_nothing_that_builds_networks_or_certificates():
 
 
 # ------------------------------------------------------------------------------------------ files
-def run(capsys, *argv):
-    rc = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return rc, out, err
-
-
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
     """(network, certificate) paths: Theorem 1 (arb-taylor), Theorem 1 exact on abs(x - 1/3) (exact-pl, a
