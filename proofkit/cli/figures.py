@@ -23,10 +23,11 @@ def register(sub):
                    help="figures to make (fig1 fig2a fig2b fig3 fig4 fig5 fig6 fig7 fig8; default all)")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--quick", dest="mode", action="store_const", const="quick",
-                      help="the paper's protocol on fewer seeds and widths, each figure labelled with what it "
-                           "omits (default; about 15 minutes on 2 cores)")
+                      help="the paper's protocol on the first 3 of its 10 seeds (Figs. 4, 6: their one run per "
+                           "width), each figure labelled with what it omits (default; about 15 minutes on 2 cores)")
     mode.add_argument("--full", dest="mode", action="store_const", const="full",
-                      help="the paper's protocol at every published width: 10 seeds 2022+1000j (hours)")
+                      help="the paper's protocol: 10 seeds 2022+1000j at every published width (about 3 times "
+                           "the quick sweep; --list estimates both)")
     p.set_defaults(mode="quick")
     p.add_argument("--out", default="figures", help="output folder (default figures/)")
     p.add_argument("--results", default=None,

@@ -30,7 +30,7 @@ def register(sub):
     p = sub.add_parser("reproduce", help="certify the theorems on the standard targets and regenerate the "
                                          "quick figures, with a report (the main job)",
                        description="Certify Theorems 1-3 on the standard target set, run 'proofkit figures "
-                                   "--quick' (the paper's training protocol on fewer seeds and widths; about 15 "
+                                   "--quick' (the paper's training protocol on 3 of its 10 seeds; about 15 "
                                    "minutes on 2 cores), and write figures/REPORT.md with a summary table. "
                                    "Wall times go to OUT/timings.json, never into the committed results.")
     p.add_argument("--out", default="figures", help="output folder (default figures/)")

@@ -8,8 +8,8 @@ r"""Experiments: one spec per figure of the paper, the sweep runner, the publish
   run_sweep`: joblib, one result file per run, resumable), queued figure by figure, cheapest figure first
   (:mod:`proofkit.experiments.cost`); each figure is drawn, and its PNG, PDF and JSON written (and
   ``REPORT.md`` updated), as soon as its own runs are done, so an interrupted sweep loses no finished figure.
-* Modes: ``quick`` (default: the paper's protocol on fewer seeds and widths; every figure within minutes on
-  two cores) and ``full`` (the paper's protocol: 10 seeds 2022+1000j, every published width); see
+* Modes: ``quick`` (default: the paper's protocol on fewer seeds, a figure may also cut widths; all figures
+  within minutes on two cores) and ``full`` (the paper's protocol: 10 seeds 2022+1000j, every published width); see
   :mod:`proofkit.experiments.spec`.
 """
 from __future__ import annotations

@@ -56,7 +56,7 @@ class TwoPanel3D(RateFigure):
         fig = plt.figure(figsize=(16, 7.0))
         ax = fig.add_axes([0.07, 0.15, 0.4, 0.76])
         allv = self.draw_rates(ax, data, mode)
-        self.finish_axes(ax, allv, mode, legend_loc="lower left", pad=1.3)
+        self.finish_axes(ax, allv, mode, legend_loc="upper right", pad=1.3)
         plots.panel_label(ax, "(a)", x=-0.14)
 
         g = np.linspace(-1, 1, 19)

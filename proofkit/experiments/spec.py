@@ -6,10 +6,10 @@ A *figure spec* knows its runs for a mode (:meth:`runs`) and draws itself from t
 **Modes.** ``full`` is the paper's protocol (arXiv 2407.01033, the set-up of its Figs. 2–8 and the authors'
 published code): 10 runs with initialisation seeds :math:`2022+1000j` (data seed 2022), the paper's widths,
 6400 epochs, Adam lr :math:`10^{-3}` decayed by 0.998 per epoch, the figure's k, batch size and training
-set. ``quick`` runs **the same protocol** on fewer seeds (the first ones of the same list) and fewer widths
-(chosen per figure with :mod:`proofkit.experiments.cost`): every quick run is a run of the full sweep, bit
-for bit, so a quick figure is a subsample of the full one and cannot show a different schedule's
-behaviour. What a quick figure omits is listed in its JSON (``"omits"``) and under its title.
+set. ``quick`` runs **the same protocol** on fewer seeds (the first ones of the same list) and, where a
+figure says so, fewer widths (chosen per figure with :mod:`proofkit.experiments.cost`): every quick run is
+a run of the full sweep, bit for bit, so a quick figure is a subsample of the full one and cannot show a
+different schedule's behaviour. What a quick figure omits is listed in its JSON (``"omits"``) and under its title.
 
 **Rate figures** (:class:`RateFigure`: Figs. 2, 3, 4, 5, 7, 8) aggregate, per series and width n, the
 test errors :math:`L^\infty=\max_{\text{test}}|f^{NN}-f^*|` of the runs by their geometric mean, with the
