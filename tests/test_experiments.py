@@ -569,6 +569,9 @@ def test_report_counts_ranges_and_fits_orders_over_the_same_widths(tmp_path):
     text = render_report(tmp_path)
     n_in = sum(pap["inside_range"])
     assert f"Inside the published min–max ranges: {n_in} of 2**" in text
+    g, lo, hi = summary["series"]["Pairwise"]["gmean"], pap["min"], pap["max"]
+    below, above = sum(a < b for a, b in zip(g, lo)), sum(a > b for a, b in zip(g, hi))
+    assert (f"outside: {below} below the published minimum, {above} above the maximum" in text) == (n_in < 2)
     assert "Pairwise 0.5 vs 1 (n = 10, 40)" in text
     assert "PAPER.md" not in text
     assert "Quick mode omits: runs: 2 of the paper's 10 per point" in text

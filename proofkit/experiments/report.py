@@ -146,7 +146,14 @@ def _rate_section(d) -> list:
     lines.append("")
     inside, total, per = range_counts(d)
     if total:
-        lines.append(f"**Inside the published min–max ranges: {inside} of {total}** geometric means ({per}).")
+        below = above = 0
+        for s in d["series"].values():
+            pap = s.get("paper") or {}
+            for g, lo, hi in zip(s["gmean"], pap.get("min") or [], pap.get("max") or []):
+                below += lo is not None and g < lo
+                above += hi is not None and g > hi
+        outside = f"; outside: {below} below the published minimum, {above} above the maximum" if below + above else ""
+        lines.append(f"**Inside the published min–max ranges: {inside} of {total}** geometric means ({per}{outside}).")
     else:
         lines.append("The paper publishes no min–max ranges for this figure (geometric means only).")
     orders = _orders_line(d)
