@@ -295,7 +295,8 @@ class PairAssignment:
         self.put(w, mw, vu, -mw, vu)
 
     def permutation(self) -> np.ndarray:
-        """The length-2n permutation (unit j gets p_j, unit n+j gets q_j); checks that it is a bijection."""
+        """The length-2n permutation (unit j gets p_j, unit n+j gets q_j), read-only; checks that it is a
+        bijection."""
         if (self.p_idx < 0).any():
             raise BlockError(f"pair {int(np.flatnonzero(self.p_idx < 0)[0])} is not assigned")
         n = self.n
@@ -305,4 +306,5 @@ class PairAssignment:
             np.add(half, n, out=half, where=sign < 0)
         if not is_bijection(perm):
             raise BlockError("a pool value is used twice: blocks overlap")
+        perm.setflags(write=False)   # read-only: a network takes it over without a copy
         return perm

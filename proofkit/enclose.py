@@ -88,7 +88,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["walk_network", "screen_pieces", "final", "U", "MAX_INPUT"]
+__all__ = ["walk_network", "two_runs_order", "screen_pieces", "final", "U", "MAX_INPUT"]
 
 U = 2.0 ** -53          # unit roundoff of binary64, round to nearest
 ETA = 2.0 ** -1074      # smallest subnormal
@@ -260,6 +260,29 @@ def _walk(c, a, w, order, A, B, scale, shift, sigma, R, first, T, V, rad):
         sh, sl, se = _add(sh, sl, se, gh)
         sl, se = _add_low(sl, se, gl)
         se += final(ge) if ge > 0 else 0.0
+
+
+@njit(**_JIT)
+def two_runs_order(c, w):
+    """The stable sorting order of the break-points t = -w c when each half of the units has
+    non-decreasing break-points (the theory layout of a sorted pool: units j and n+j share b_j), by one
+    merge, with no temporary; an empty array otherwise (the caller sorts)."""
+    H = len(c)
+    h = H // 2
+    for lo, hi in ((0, h), (h, H)):
+        for i in range(lo + 1, hi):
+            if _bp(c, w, i) < _bp(c, w, i - 1):
+                return np.empty(0, np.int64)
+    order = np.empty(H, np.int64)
+    i, j = 0, h
+    for k in range(H):
+        if j >= H or (i < h and _bp(c, w, i) <= _bp(c, w, j)):
+            order[k] = i
+            i += 1
+        else:
+            order[k] = j
+            j += 1
+    return order
 
 
 def walk_network(c, a, w, order, A: float, B: float, scale: float, shift: float):

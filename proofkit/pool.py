@@ -322,7 +322,9 @@ def first_layer(pool: Pool, layout: str = "theory"):
     n = pool.n
     w = np.concatenate([np.ones(n, np.int8), -np.ones(n, np.int8)])
     sign = -1 if layout == "theory" else 1
-    c = np.concatenate([sign * pool.biases, pool.biases])
+    c = np.empty(2 * n)
+    np.multiply(pool.biases, sign, out=c[:n])   # no temporary besides c itself (n ~ 5e7)
+    c[n:] = pool.biases
     exact_c = None
     if pool.exact_biases is not None:
         exact_c = tuple(sign * x for x in pool.exact_biases) + tuple(pool.exact_biases)

@@ -22,14 +22,17 @@ returns an :class:`Estimate` or refuses in one line:
 
 3. **Time and memory** from measured per-pair costs (:data:`COSTS`): seconds per pair to construct and
    to certify, and peak bytes per pair (resident set size), plus a fixed part (3 s, 300 MB: imports,
-   sampling, sympy). Measured with ``sin(2*pi*x)`` on [0, 1], the larger of two sizes per theorem:
-   Theorem 1 at n = 355,529 (ε = 0.001 for ``sin(20*pi*x)``: 21.7 s + 19.9 s, 1.0 GB), Theorem 2 at
-   n = 1,687,180 (ε = 0.05: 133 s + 194 s, 3.4 GB), Theorem 3 at n = 2,007,141 (ε = 0.01: 97 s + 161 s,
-   3.3 GB), on the development machine: 2 cores shared with other jobs, load average 7 to 9 during the
-   runs, so a quiet machine takes about half the time. They are estimates: targets with many kinks
-   certify more slowly, and faster constructions will make them pessimistic.
+   sampling, sympy). Measured with ``sin(2*pi*x)`` on [0, 1]: Theorem 1 at n = 355,529 (ε = 0.001 for
+   ``sin(20*pi*x)``: 21.7 s + 19.9 s, 1.0 GB); Theorems 2 and 3 after the construction and certificate
+   were vectorised (issue 15): Theorem 2 at n = 1,687,180 (ε = 0.05: 3.7 s + 6.4 s CPU, 1.4 GB, most of
+   the certificate being the search for a proof for ``proofkit check``) and, above
+   :data:`proofkit.witness.MAX_UNITS` hidden units where no proof is searched (:data:`COSTS_LARGE`), at
+   n = 10,525,674 (ε = 0.02: 11.9 s + 1.6 s, 1.2 GB) and 47,927,864 (the Weierstrass-type sum, ε = 0.2:
+   13-52 s + 7 s, 4.3 GB); Theorem 3 at n = 949,326 (ε = 0.02: 1.2 s + 2.7 s, 0.8 GB) and 4,231,251
+   (ε = 0.005: 12.1 s + 3.1 s, 0.8 GB). The development machine has 2 cores shared with other jobs (load
+   average 5 to 9 during the runs). They are estimates: targets with many kinks certify more slowly.
 
-**Limits** (:mod:`proofkit.limits`): n at most ``MAX_PAIRS`` (4,000,000 pairs, hidden width 8,000,000)
+**Limits** (:mod:`proofkit.limits`): n at most ``MAX_PAIRS`` (60,000,000 pairs, hidden width 1.2·10⁸)
 and an estimated peak memory of at most ``MAX_MEMORY_BYTES`` (8 GiB); ``proofkit construct --max-pairs``
 and ``--max-memory`` change them. Theorem 1's own search stops at
 :data:`proofkit.construct.theorem1.MAX_N` pairs. Above a limit the build is refused with a one-line hint
@@ -47,6 +50,7 @@ from .construct.lemma1 import as_fraction, sample_target, sampled_step_count, ta
 from .errors import ProofkitError
 from .expr import Target, TargetError
 from .limits import MAX_MEMORY_BYTES, MAX_PAIRS
+from .witness import MAX_UNITS
 
 __all__ = ["Estimate", "estimate", "preflight", "COSTS", "FLOAT_ERROR_SHARE"]
 
@@ -54,8 +58,17 @@ __all__ = ["Estimate", "estimate", "preflight", "COSTS", "FLOAT_ERROR_SHARE"]
 #             fixed seconds, fixed bytes); see the module docstring for how they were measured
 COSTS = {
     "1": (6.1e-5, 5.6e-5, 2.6e3, 3.0, 3.0e8),
-    "2": (7.9e-5, 1.15e-4, 2.0e3, 3.0, 3.0e8),
-    "3": (4.8e-5, 8.0e-5, 1.6e3, 3.0, 3.0e8),
+    "2": (1.2e-6, 4.0e-6, 8.0e2, 3.0, 3.0e8),
+    "3": (3.0e-6, 2.8e-6, 8.5e2, 3.0, 3.0e8),
+}
+# above proofkit.witness.MAX_UNITS hidden units certify searches no proof for 'proofkit check' and the
+# certificate is arb-screened: theorem -> (certify seconds per pair, peak bytes per pair). Measured (CPU
+# seconds, load average 5-7 on 2 cores) with sin(2 pi x): Theorem 2 at n = 1.1e5, 1.7e6, 1.05e7 and the
+# Weierstrass-type sum at 4.8e7; Theorem 3 at n = 7.7e4, 3.5e5, 9.5e5, 4.2e6 (issue 15). Theorem 2's
+# construction at 4.8e7 took 13 s with NUMPY_MADVISE_HUGEPAGE=0 and about 50 s without (page faults).
+COSTS_LARGE = {
+    "2": (1.5e-7, 1.2e2),
+    "3": (7.5e-7, 1.9e2),
 }
 FLOAT_ERROR_SHARE = 1 / 20   # float64 evaluation error allowed, as a share of eps
 
@@ -107,6 +120,8 @@ def _bytes(b: float) -> str:
 
 def _cost(theorem: str, pairs: int, exact: bool) -> Estimate:
     c_build, c_cert, c_mem, t_fix, m_fix = COSTS[theorem]
+    if 2 * pairs > MAX_UNITS and theorem in COSTS_LARGE:
+        c_cert, c_mem = COSTS_LARGE[theorem]
     return Estimate(theorem, int(pairs), exact, t_fix + c_build * pairs, c_cert * pairs, m_fix + c_mem * pairs)
 
 

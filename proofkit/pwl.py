@@ -273,11 +273,12 @@ def relu_sum_enclosure(w, c, a, *, scale=1.0, shift=0.0, negative_slope=0, domai
     r"""The float network shift + scale Σ a_i relu(w_i x + c_i) on ``domain`` = [A, B], every number at its
     exact binary value, as an :class:`EnclosedPL`: knots exact, values to double-double accuracy with proven
     radii (:mod:`proofkit.enclose`). O(H log H) for one sort of the break-points t = -w c and O(H) compiled
-    work; memory: the sort order and the break-points (16 bytes per unit) besides the inputs.
+    work; memory: the sort order (8 bytes per unit; a merge when both halves of the units have sorted
+    break-points, as in the theory layout) and else the break-points too (8 more) besides the inputs.
 
     Raises ValueError for a leaky ReLU (``negative_slope`` != 0), for A, B that are not floats, or for
     numbers that are not finite or beyond 2^500 in magnitude (the exact form :func:`relu_sum` handles those)."""
-    from .enclose import MAX_INPUT, walk_network
+    from .enclose import MAX_INPUT, two_runs_order, walk_network
 
     if negative_slope != 0:
         raise ValueError("the enclosed form is for ReLU networks (negative slope 0)")
@@ -295,10 +296,12 @@ def relu_sum_enclosure(w, c, a, *, scale=1.0, shift=0.0, negative_slope=0, domai
             raise ValueError("numbers must be finite and at most 2^500 in magnitude")
     if len(w) and np.count_nonzero(np.abs(w) != 1):
         raise ValueError("first-layer weights must be +1 or -1")
-    t = np.negative(c)
-    np.copyto(t, c, where=w < 0)              # t = -w c, without a float copy of w
-    order = np.argsort(t, kind="stable")     # linear time on the theory layout's two sorted runs
-    del t
+    order = two_runs_order(c, w)             # theory layout: one merge, 8 bytes per unit
+    if len(order) != len(c):
+        t = np.negative(c)
+        np.copyto(t, c, where=w < 0)          # t = -w c, without a float copy of w
+        order = np.argsort(t, kind="stable")
+        del t
     T, V, R = walk_network(c, a, w, order, float(A), float(B), float(scale), float(shift))
     if not (np.isfinite(V).all() and np.isfinite(R).all()):
         raise ValueError("overflow while compiling the network")

@@ -368,11 +368,12 @@ def test_cluster_backends_fail_cleanly_without_their_packages(tmp_path):
 
 
 def test_reproduce_skips_infeasible_widths_and_retries_empty_draws():
-    """Theorem 2 on the Weierstrass sum at eps 1/5 needs ~5e7 pairs: reported as skipped, not failed.
+    """Theorem 2 on the Weierstrass sum at eps 1/5 needs ~5e7 pairs: above a width limit (here 10^6; the
+    default limit admits it, and reproduce certifies it) the row is skipped, not failed.
     Theorem 3 on Legendre P3 with seed 0 draws an empty bias interval: the next seed is tried."""
     from proofkit.cli.reproduce import certify_standard, summary_table
 
-    rec = certify_standard(["2"], targets=["weierstrass"], log=lambda *a: None)
+    rec = certify_standard(["2"], targets=["weierstrass"], log=lambda *a: None, max_pairs=10 ** 6)
     (row,) = rec["rows"]
     assert "skipped" in row and row["certified"] is None and "max_pairs" in row["skipped"]
     assert "skipped (width beyond the limit): weierstrass" in summary_table(rec, {})

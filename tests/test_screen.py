@@ -20,7 +20,7 @@ from proofkit.certify import CertificateError, certify
 from proofkit.construct.theorem1 import construct_theorem1
 from proofkit.construct.theorem2 import construct_theorem2
 from proofkit.construct.theorem3 import construct_theorem3
-from proofkit.enclose import two_prod, two_sum
+from proofkit.enclose import two_prod, two_runs_order, two_sum
 from proofkit.expr import parse_target, standard_target
 from proofkit.network import PermNetwork
 from proofkit.pool import _grid_rounded, equidistant_pool
@@ -68,6 +68,19 @@ def test_enclosure_contains_the_exact_dyadic_values(seed, H):
         exact = ex(t)
         assert abs(exact - F(v)) <= F(r) and F(l) <= exact <= F(h)
         assert r <= 2.0 ** -51 * abs(v) + 1e-290
+
+
+def test_theory_layout_is_merged_like_a_stable_sort():
+    net = PermNetwork.from_pool(equidistant_pool(500, (-1, 1)), np.random.default_rng(3).permutation(1000))
+    t = np.where(net.weights > 0, -net.biases, net.biases)
+    order = two_runs_order(net.biases, net.weights)
+    assert order.tolist() == np.argsort(t, kind="stable").tolist()
+    w = net.weights.copy()
+    w[[0, 1]] = -w[[0, 1]]                      # no longer two sorted runs: the caller sorts
+    assert len(two_runs_order(net.biases, w)) == 0
+    enc, ex = net.enclosed_pl, net.dyadic_pl
+    assert [F(t) for t in enc.knots] == list(ex.knots)
+    assert all(abs(ex(F(t)) - F(v)) <= F(r) for t, v, r in zip(enc.knots, enc.values, enc.radii))
 
 
 def test_enclosure_refuses_what_it_cannot_bound():

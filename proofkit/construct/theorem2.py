@@ -403,6 +403,7 @@ def _build(target, t_eps, a, b, H_req, n_pairs, W, rho, samples, max_pairs, prov
     msign, S = sign_selection_largest_first(w - u)
     asg.transposed_couples(u, w, msign, equal_signs=False)
     perm = asg.permutation()
+    del asg, free, u, w, msign  # about 40 bytes per pair, not needed any more (peak memory at n ~ 5e7)
 
     pool = equidistant_pool(n_pairs, (a, b))
     prov = {"theorem": "2", "target": getattr(target, "text", str(target)), "epsilon": str(t_eps),
