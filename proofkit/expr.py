@@ -17,7 +17,8 @@ square root and targets with rational data stay rational.
 
 Work is budgeted before sympy does it (limits in :mod:`proofkit.limits`): powers of numbers that would
 need more than ``MAX_INTEGER_BITS`` bits (``2**10**10``), exponents and polynomial degrees above
-``MAX_DEGREE`` (``x**(10**10)``, ``legendre(10**6, x)``), trees of more than ``MAX_TARGET_NODES`` nodes, and
+``MAX_DEGREE`` (``x**(10**10)``), Legendre and Chebyshev degrees above ``MAX_SPECIAL_DEGREE``
+(``legendre(10**6, x)``), trees of more than ``MAX_TARGET_NODES`` nodes, and
 ``Sum`` over more than ``MAX_SUM_TERMS`` terms unless its summand is a polynomial in the index (then the
 closed form is used; otherwise a ``Sum`` is expanded term by term, each term translated like the rest of
 the text, so the same limits apply to it). Targets are ASCII: ``π`` gets the hint "write pi".
@@ -34,8 +35,8 @@ import numpy as np
 import sympy as sp
 
 from .errors import ProofkitError
-from .limits import (MAX_DEGREE, MAX_INTEGER_BITS, MAX_SUM_TERMS, MAX_TARGET_CHARS, MAX_TARGET_DEPTH,
-                     MAX_TARGET_NODES)
+from .limits import (MAX_DEGREE, MAX_INTEGER_BITS, MAX_SPECIAL_DEGREE, MAX_SUM_TERMS, MAX_TARGET_CHARS,
+                     MAX_TARGET_DEPTH, MAX_TARGET_NODES)
 
 __all__ = ["TargetError", "Target", "parse_target", "parse_expression", "STANDARD_TARGETS", "standard_target"]
 
@@ -289,8 +290,9 @@ def _short(v) -> str:
 def _check_degree_argument(name, n):
     if not (isinstance(n, sp.Integer) and n >= 0):
         raise TargetError(f"{name}(n, x): n must be an integer >= 0, got {_short(n)}")
-    if n > MAX_DEGREE:
-        raise TargetError(f"{name}({_short(n)}, x): degree above the limit {MAX_DEGREE}")
+    if n > MAX_SPECIAL_DEGREE:
+        raise TargetError(f"{name}({_short(n)}, x): degree above the limit {MAX_SPECIAL_DEGREE} (sympy expands it "
+                          "into coefficients of size 2^n that float64 and the certificate cannot cancel)")
 
 
 def _degree(expr, var) -> int:

@@ -20,12 +20,18 @@ Targets (:mod:`proofkit.expr`):
 * powers of *numbers* (``2**10**10``) whose exact value would need more than :data:`MAX_INTEGER_BITS` bits
   are refused before sympy computes them;
 * polynomial degree at most :data:`MAX_DEGREE`: exponents on expressions in x (``x**(10**10)``,
-  ``(x+1)**100000``), the degree of ``legendre``/``chebyshevt``/``chebyshevu``, and the degree of
-  products of such powers;
+  ``(x+1)**100000``) and the degree of products of such powers;
+* ``legendre``/``chebyshevt``/``chebyshevu`` of degree at most :data:`MAX_SPECIAL_DEGREE` (30): sympy expands
+  them into coefficients of size about 2^n, whose cancellation costs float64 all its digits near x = +-1
+  from degree 40 on (and ball arithmetic at 128 bits stalls there: ``legendre(40, x)`` did not certify in
+  2 minutes, degree 30 took 5 s);
 * ``Sum`` runs over integer limits; a sum of more than :data:`MAX_SUM_TERMS` terms is accepted only when
   its summand is a polynomial in the index (closed form), otherwise it is expanded term by term.
 
-Constructions (:mod:`proofkit.construct.plan`): the width a construction needs is estimated before it is
+Certificates (:mod:`proofkit.certify`): the exact method for polynomial targets is used up to degree
+:data:`EXACT_POLY_MAX_DEGREE`, ball arithmetic above it.
+
+Constructions (:mod:`proofkit.preflight`): the width a construction needs is estimated before it is
 built; above :data:`MAX_PAIRS` pairs (hidden width 2n) or an estimated :data:`MAX_MEMORY_BYTES` of memory it
 is refused with a hint (``proofkit construct --max-pairs`` / ``--max-memory`` raise the limits).
 """
@@ -38,7 +44,7 @@ from .errors import ProofkitError
 
 __all__ = ["NumberTextError", "rational", "MAX_NUMBER_CHARS", "MAX_DECIMAL_EXPONENT", "MAX_DOMAIN_ABS",
            "MAX_TARGET_CHARS", "MAX_TARGET_DEPTH", "MAX_TARGET_NODES", "MAX_INTEGER_BITS", "MAX_DEGREE",
-           "MAX_SUM_TERMS", "MAX_PAIRS", "MAX_MEMORY_BYTES", "PROGRESS_SECONDS"]
+           "MAX_SUM_TERMS", "MAX_SPECIAL_DEGREE", "EXACT_POLY_MAX_DEGREE", "MAX_PAIRS", "MAX_MEMORY_BYTES", "PROGRESS_SECONDS"]
 
 MAX_NUMBER_CHARS = 100
 MAX_DECIMAL_EXPONENT = 400
@@ -49,6 +55,8 @@ MAX_TARGET_DEPTH = 200
 MAX_TARGET_NODES = 2_000
 MAX_INTEGER_BITS = 4_096
 MAX_DEGREE = 1_000
+MAX_SPECIAL_DEGREE = 30          # legendre, chebyshevt, chebyshevu: sympy expands them (coefficients ~ 2^n)
+EXACT_POLY_MAX_DEGREE = 12       # proofkit.certify: exact root isolation above this degree takes minutes
 MAX_SUM_TERMS = 1_000
 
 MAX_PAIRS = 60_000_000           # hidden width 1.2e8: Theorem 2 on the Weierstrass-type sum at eps = 0.2 uses

@@ -141,7 +141,8 @@ def test_parse_expression_several_variables():
     ("Sum(x, (k, 0, x))", "limits must be integers"),
     ("Sum(x, (k, 5, 3))", "below the lower one"),
     ("Sum(Sum(j*k*x, (j, 0, 999)), (k, 0, 999))", "nodes to translate"),
-    ("legendre(1000, x)", "more than 2000 nodes"),
+    ("legendre(31, x)", "degree above the limit 30"),
+    ("Sum(x**k*k, (k, 0, 999))", "more than 2000 nodes"),
     ("π*x", "write pi"),
     ("sin(2πx)", "write pi"),
     ("x − 1", "U+2212"),
@@ -181,7 +182,7 @@ def test_check_finite_says_why():
 def test_float_error_screen():
     if np.finfo(np.longdouble).nmant <= np.finfo(np.float64).nmant:
         pytest.skip("longdouble is float64 here: the screen is off")
-    err, where = parse_target("legendre(40, x)").float_error((-1, 1))
-    assert err > 1e-3 and abs(where) > 0.9          # expanded form: cancellation near +-1
+    err, where = parse_target("exp(40*x)*(1 - exp(-40*x)) - exp(40*x)").float_error((0, 1))
+    assert err > 0.1 and where > 0.8                # = -1, computed as a difference of numbers near 1e17
     assert parse_target("legendre(10, x)").float_error((-1, 1))[0] < 1e-10
     assert parse_target("sin(x)").float_error((-1, 1))[0] < 1e-15
