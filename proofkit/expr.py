@@ -250,28 +250,9 @@ class _Translator:
             raise TargetError(f"Sum over {terms} terms of a summand of {size} nodes: more than {_MAX_VISITS} "
                               "nodes to translate")
         if terms <= MAX_SUM_TERMS:
-            saved = self.bound.get(k)
-            try:
-                out = []
-                for i in range(lo, hi + 1):
-                    self.bound[k] = sp.Integer(i)
-                    out.append(self._sum(body, inner, d))
-            finally:
-                if saved is None:
-                    self.bound.pop(k, None)
-                else:
-                    self.bound[k] = saved
-            return sp.Add(*out)
+            return sp.Add(*[self._term(k, sp.Integer(i), body, inner, d) for i in range(lo, hi + 1)])
         ks = sp.Symbol(f"_sum_{k}", integer=True)
-        saved = self.bound.get(k)
-        self.bound[k] = ks
-        try:
-            summand = self._sum(body, inner, d)
-        finally:
-            if saved is None:
-                self.bound.pop(k, None)
-            else:
-                self.bound[k] = saved
+        summand = self._term(k, ks, body, inner, d)
         try:
             degree = sp.Poly(summand, ks).degree() if summand.has(ks) else 0
         except sp.PolynomialError:
@@ -280,6 +261,19 @@ class _Translator:
             raise TargetError(f"Sum over {terms} terms: at most {MAX_SUM_TERMS} terms, or a summand that is a "
                               f"polynomial of degree <= {_SUM_POLY_DEGREE} in {k} (closed form)")
         return sp.summation(summand, (ks, lo, hi))
+
+
+    def _term(self, k, value, body, inner, d):
+        """The summand (with the inner sums) translated with the index k bound to ``value``."""
+        saved = self.bound.get(k)
+        self.bound[k] = value
+        try:
+            return self._sum(body, inner, d)
+        finally:
+            if saved is None:
+                self.bound.pop(k, None)
+            else:
+                self.bound[k] = saved
 
 
 def _short(v) -> str:

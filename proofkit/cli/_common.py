@@ -161,9 +161,10 @@ class Progress:
         if mode == "bar":
             from tqdm import tqdm
             self._by_time = total is None and bool(expected)
+            by_time = "{desc}: {percentage:3.0f}%|{bar}| {elapsed} of about {total} s{postfix}"
             self._bar = tqdm(total=max(1, round(expected)) if self._by_time else total, desc=desc,
                              unit="s" if self._by_time else unit, file=self.stream, leave=False, mininterval=0.25,
-                             dynamic_ncols=True)
+                             dynamic_ncols=True, bar_format=by_time if self._by_time else None)
             self._thread = threading.Thread(target=self._refresh, name="proofkit-progress", daemon=True)
             self._thread.start()
         elif mode == "lines":
