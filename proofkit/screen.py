@@ -40,6 +40,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from .certify import _arb_taylor, _frac_down, _frac_up
 from .interval import abs_down, abs_up, arb_of, ball
 from .pwl import PiecewiseLinear
 
@@ -47,7 +48,7 @@ __all__ = ["screened_bound", "cell_models", "SCREEN_MIN_UNITS", "METHOD"]
 
 METHOD = "arb-screened"
 SCREEN_MIN_UNITS = 1 << 16   # certify() uses this path automatically from this hidden width on
-MAX_CELLS = 1 << 20
+MAX_CELLS = 1 << 17         # about 3 arb evaluations each; beyond, sub-pieces go to arb-taylor
 _SPLIT_MAX = 64              # a cell whose slack is s > tau is cut into about sqrt(s / tau) parts, at most this many
 
 
@@ -90,7 +91,7 @@ def cell_models(bt, a: float, b: float, tau: float, max_cells: int = MAX_CELLS):
     starts = {a, b}
     for k in bt.kinks:
         if a < k < b:
-            lo, hi = _float_down(k), _float_up(k)
+            lo, hi = _frac_down(k), _frac_up(k)
             starts.update(v for v in (lo, hi) if a <= v <= b)
     bounds = sorted(starts)
     min_width = (b - a) * 2.0 ** -44
@@ -127,16 +128,6 @@ def cell_models(bt, a: float, b: float, tau: float, max_cells: int = MAX_CELLS):
     return (X, *arrs, ok, evals)
 
 
-def _float_down(q: Fraction) -> float:
-    f = float(q)
-    return math.nextafter(f, -math.inf) if Fraction(f) > q else f
-
-
-def _float_up(q: Fraction) -> float:
-    f = float(q)
-    return math.nextafter(f, math.inf) if Fraction(f) < q else f
-
-
 # ---------------------------------------------------------------------------------------------- the bound
 class _RunNet:
     """What ``certify._arb_taylor`` reads of a network: its exact PL form (here: a run of sub-pieces with
@@ -166,13 +157,17 @@ def _runs(rows):
 
 
 def _estimate_sup(target, enc, eps):
-    """A float estimate of the sup at up to 2^16 knots (tuning only: it sets the cells' tolerance)."""
+    """A float estimate of the sup at up to 2^16 knots and piece midpoints (tuning only: it sets the cells'
+    tolerance; an interpolating network has its errors between the knots)."""
     K = len(enc.knots)
-    idx = np.unique(np.linspace(0, K - 1, min(K, 1 << 16)).astype(np.int64))
+    idx = np.unique(np.linspace(0, K - 2, min(K - 1, 1 << 16)).astype(np.int64))
+    T, V = enc.knots, enc.values
+    xs = np.concatenate([T[idx], (T[idx] + T[idx + 1]) / 2])
+    vs = np.concatenate([V[idx], (V[idx] + V[idx + 1]) / 2])
     try:
         with np.errstate(all="ignore"):
-            fx = np.asarray(target(enc.knots[idx]), dtype=float)
-        est = float(np.nanmax(np.abs(fx - enc.values[idx])))
+            fx = np.asarray(target(xs), dtype=float)
+        est = float(np.nanmax(np.abs(fx - vs)))
     except Exception:  # noqa: BLE001 - a target numpy cannot evaluate: fall back to eps
         est = math.nan
     if not (math.isfinite(est) and est > 0):
@@ -184,12 +179,13 @@ def screened_bound(enc, bt, a: float, b: float, *, rtol: float, max_pieces: int,
     """The fields of an ``arb-screened`` certificate (module docstring) for the network ``enc``
     (:class:`~proofkit.pwl.EnclosedPL` on [a, b]) and the target's :class:`~proofkit.interval.BallTarget`
     ``bt``. Must run inside the certificate's working precision."""
-    from .certify import _arb_taylor
     from .enclose import screen_pieces
 
     t0 = time.perf_counter()
     est = _estimate_sup(bt.target, enc, eps)
-    tau = max(rtol * est / 8, (float(eps) if eps else est) * 2.0 ** -14)
+    # the cells' slack: a share of the expected error, not below what float64 models can resolve
+    tau = max(rtol * est / 8, (float(eps) if eps else est) * 2.0 ** -14,
+              2.0 ** -46 * max(1.0, float(np.max(np.abs(enc.values)))))
     X, cc, f0, r0, f1, r1, m2, ok, evals = cell_models(bt, a, b, tau)
     t_cells = time.perf_counter() - t0
     T, V, R = enc.knots, enc.values, enc.radii

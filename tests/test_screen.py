@@ -149,6 +149,18 @@ def test_screened_agrees_on_random_permutation_networks(seed, text):
     _agree(net, text)
 
 
+@pytest.mark.parametrize("pieces,noise", [(3000, 0.0), (3000, 1e-3)])
+def test_screened_agrees_on_interpolants(pieces, noise):
+    """A network interpolating sin(2 pi x) (errors only between the knots, ~5e-7; the cells' tolerance
+    comes from midpoints) and one with noisy values (errors at the knots)."""
+    t = np.arange(pieces) / pieces
+    v = np.sin(2 * np.pi * np.append(t, 1.0)) + np.random.default_rng(0).uniform(-noise, noise, pieces + 1)
+    s = np.diff(v) * pieces
+    a = np.concatenate([s[:1], np.diff(s)])
+    net = PermNetwork(np.ones(pieces, np.int8), -t, a, np.arange(pieces), shift=float(v[0]))
+    _agree(net, "sin(2*pi*x)")
+
+
 def test_screened_with_a_sub_domain_and_flagged_runs():
     """On [0, 1/2] the cell at 0 has no model (sqrt'' is unbounded there): its sub-pieces go to arb."""
     cons = construct_theorem1(parse_target("sqrt(x)"), 0.1, (0.0, 1.0))
