@@ -64,6 +64,13 @@ points, Piecewise boundaries; exact when sympy can find them) pieces are split a
 used only where every switch has a known sign; elsewhere lower orders take over (so |x - 1/3|, sqrt(x) at
 0, |x - 1/2|^(1/2) and Piecewise targets certify).
 
+``arb-screened`` (ReLU networks from :data:`proofkit.screen.SCREEN_MIN_UNITS` hidden units on, any target
+``arb-taylor`` takes): the same quantity without Fractions. The network's values at its knots are enclosed
+in double-double arithmetic with proven radii, f* by arb Taylor models on cells, every piece is bounded
+in float64 with proven rounding margins, and only the pieces the screen cannot decide go through the
+branch and bound above (:mod:`proofkit.screen`, :mod:`proofkit.enclose`; 10⁸ hidden units in about a
+minute).
+
 ``exact-pl`` (target piecewise linear with rational coefficients and break-points, e.g. ``abs(x - 1/2)``
 or a ``Piecewise``): |e| is piecewise linear, so its sup is attained at a knot of the network, a
 break-point of the target or a domain end; it is computed exactly in Fractions.

@@ -444,9 +444,15 @@ class PermNetwork:
             raise NetworkFileError(disagreement)
         return net
 
+    @property
+    def json_indent(self):
+        """Indentation of the JSON file: 1 (one number per line) up to 2^16 hidden units, none above
+        (json's C encoder; twice as fast and 12% smaller at 2*10^6 units)."""
+        return 1 if self.width <= 1 << 16 else None
+
     def save(self, path) -> None:
         """Write the JSON file atomically (temporary file in the same folder, then rename)."""
-        _atomic_write_json(path, self.to_dict())
+        _atomic_write_json(path, self.to_dict(), indent=self.json_indent)
 
     @classmethod
     def load(cls, path) -> "PermNetwork":

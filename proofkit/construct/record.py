@@ -85,7 +85,7 @@ def save_network(construction, path) -> None:
     sec = blocks_section(construction)
     if sec is not None:
         data["blocks"] = sec
-    atomic_write_json(path, data)
+    atomic_write_json(path, data, indent=construction.net.json_indent)
 
 
 def _ints(v, field):
