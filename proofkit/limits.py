@@ -34,6 +34,11 @@ Certificates (:mod:`proofkit.certify`): the exact method for polynomial targets 
 Constructions (:mod:`proofkit.preflight`): the width a construction needs is estimated before it is
 built; above :data:`MAX_PAIRS` pairs (hidden width 2n) or an estimated :data:`MAX_MEMORY_BYTES` of memory it
 is refused with a hint (``proofkit construct --max-pairs`` / ``--max-memory`` raise the limits).
+
+Network files (:meth:`proofkit.network.PermNetwork.to_dict`): JSON up to :data:`MAX_FILE_UNITS` hidden units
+(about 0.6 GB of text and several GB of Python objects while writing; 10⁸ units would be an 8 GB file).
+Larger networks are built and certified in memory and named by their certificate's ``network_sha256``;
+the constructions are deterministic, so the same command rebuilds them.
 """
 from __future__ import annotations
 
@@ -44,7 +49,8 @@ from .errors import ProofkitError
 
 __all__ = ["NumberTextError", "rational", "MAX_NUMBER_CHARS", "MAX_DECIMAL_EXPONENT", "MAX_DOMAIN_ABS",
            "MAX_TARGET_CHARS", "MAX_TARGET_DEPTH", "MAX_TARGET_NODES", "MAX_INTEGER_BITS", "MAX_DEGREE",
-           "MAX_SUM_TERMS", "MAX_SPECIAL_DEGREE", "EXACT_POLY_MAX_DEGREE", "MAX_PAIRS", "MAX_MEMORY_BYTES", "PROGRESS_SECONDS"]
+           "MAX_SUM_TERMS", "MAX_SPECIAL_DEGREE", "EXACT_POLY_MAX_DEGREE", "MAX_PAIRS", "MAX_MEMORY_BYTES", "PROGRESS_SECONDS",
+           "MAX_FILE_UNITS"]
 
 MAX_NUMBER_CHARS = 100
 MAX_DECIMAL_EXPONENT = 400
@@ -63,6 +69,7 @@ MAX_PAIRS = 60_000_000           # hidden width 1.2e8: Theorem 2 on the Weierstr
                                  # n = 4.8e7 (measured: 14-60 s CPU, 4.3 GB peak; proofkit.screen)
 MAX_MEMORY_BYTES = 8 * 2 ** 30   # 8 GiB estimated peak (construction + certificate)
 
+MAX_FILE_UNITS = 1 << 23         # hidden units written as a JSON network file (8,388,608)
 PROGRESS_SECONDS = 20.0          # a progress line at least this often when stderr is not a terminal
 
 _DECIMAL = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE]([+-]?\d+))?")

@@ -36,7 +36,7 @@ from functools import cached_property
 import numpy as np
 
 from .errors import ProofkitError
-from .limits import MAX_DOMAIN_ABS, rational
+from .limits import MAX_DOMAIN_ABS, MAX_FILE_UNITS, rational
 from ._io import atomic_write_json as _atomic_write_json
 from .pool import Pool, first_layer
 from .pwl import EnclosedPL, PiecewiseLinear, relu_sum, relu_sum_enclosure
@@ -393,6 +393,12 @@ class PermNetwork:
 
     # ---------------------------------------------------------------- file format
     def to_dict(self) -> dict:
+        """The ``proofkit.permnet/1`` dictionary; NetworkFileError above :data:`proofkit.limits.MAX_FILE_UNITS`
+        hidden units (the JSON lists alone would take many GB)."""
+        if self.width > MAX_FILE_UNITS:
+            raise NetworkFileError(f"file: a network of {self.width:,} hidden units is not written as JSON (limit "
+                                   f"{MAX_FILE_UNITS:,}); its certificate names it by network_sha256 and the same "
+                                   f"construction rebuilds it")
         d = {
             "format": FORMAT,
             "domain": list(self.domain),

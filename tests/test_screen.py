@@ -223,3 +223,22 @@ def test_U_is_never_below_sollyas_lower_enclosure():
     sup = sollya_supnorms(pieces, "sin(2*pi*x)")
     assert max(lo for lo, _ in sup) <= F(cert.upper)
     assert F(cert.lower) <= max(hi for _, hi in sup) or cert.witness not in [float(T[i]) for i in worst]
+
+
+# ------------------------------------------------------------------------------------------ network files
+def test_networks_above_the_file_limit_are_not_written_as_json(monkeypatch, tmp_path, capsys):
+    import proofkit.cli.construct as cli_construct
+    import proofkit.network as network
+    from proofkit.cli import main
+    from proofkit.network import NetworkFileError
+
+    net = PermNetwork.from_pool(equidistant_pool(8, (0, 1)))
+    monkeypatch.setattr(network, "MAX_FILE_UNITS", 10)
+    with pytest.raises(NetworkFileError, match="network_sha256"):
+        net.save(tmp_path / "net.json")
+    monkeypatch.setattr(cli_construct, "MAX_FILE_UNITS", 10)
+    out = tmp_path / "big.json"
+    assert main(["construct", "sin(2*pi*x)", "--eps", "0.5", "--theorem", "2", "--out", str(out),
+                 "--progress", "none"]) == 2
+    err = capsys.readouterr().err
+    assert "not written as JSON" in err and len(err.strip().splitlines()) == 1 and not out.exists()

@@ -11,7 +11,7 @@ import time
 
 from ..fmt import fmt_exact, fmt_upper
 from . import CLIError
-from ..limits import MAX_MEMORY_BYTES, MAX_PAIRS
+from ..limits import MAX_FILE_UNITS, MAX_MEMORY_BYTES, MAX_PAIRS
 from ._common import Progress, add_progress_argument, domain_or_default, fmt, info, memory_size, number, positive, target
 from .verify import print_error
 
@@ -73,6 +73,9 @@ def run(args) -> int:
     est = preflight(f, eps, args.theorem, (a, b), max_pairs=args.max_pairs, max_memory=args.max_memory,
                     **overrides)
     info(f"plan        {est.line()}")
+    if args.out and est.width > MAX_FILE_UNITS:
+        raise CLIError(f"--out: a network of about {est.width:,} hidden units is not written as JSON (limit "
+                       f"{MAX_FILE_UNITS:,}); build without --out (--cert still writes the certificate)")
 
     def on_round(i, cons, cert):
         progress.phase(f"round {i + 2}: rebuilding with a finer delta_h")
