@@ -1,4 +1,4 @@
-r"""Building blocks of the constructions (PAPER.md §3.2–3.4), on the theory layout of a pool {±b_j}.
+r"""Building blocks of the constructions (the proofs of arXiv 2407.01033), on the theory layout of a pool {±b_j}.
 
 Pair j consists of the units :math:`\varphi_j^+=\sigma(x-b_j)` (unit j) and :math:`\varphi_j^-=\sigma(b_j-x)`
 (unit n+j); its coefficients are :math:`(p_j, q_j)`. Pool entry j is :math:`+b_j`, entry n+j is :math:`-b_j`.
@@ -9,7 +9,7 @@ the values :math:`\pm b_k` of their own biases, so disjoint blocks use disjoint 
 
 Blocks (with :math:`c_1<c_2<c_3<c_4` the biases of the four pairs :math:`k_1..k_4`):
 
-* :func:`step_block` — symmetric four-pair step (§3.2): :math:`p=(-c_1,-c_4,c_4,c_1)`,
+* :func:`step_block` — symmetric four-pair step (the paper's four-pair step): :math:`p=(-c_1,-c_4,c_4,c_1)`,
   :math:`q=(c_2,c_3,-c_3,-c_2)`. :math:`\sum p=\sum q=0`; height
   :math:`h=(c_2-c_1)(c_4-c_1)-(c_3-c_2)(c_4-c_3)` (:math:`2D^2` for spacing D); profile
   :math:`0,h/2,h/2,h` at :math:`c_1..c_4` relative to the left constant; sup error h/2 against the step at
@@ -19,8 +19,8 @@ Blocks (with :math:`c_1<c_2<c_3<c_4` the biases of the four pairs :math:`k_1..k_
   :math:`h=(c_3-c_2)(c_4-c_1)`.
 * :func:`constant_block` — pairs in linear mode with values :math:`(c_4,-c_3,-c_2,c_1)`: slope
   :math:`c_4-c_3-c_2+c_1` (0 for equal spacing), constant :math:`-2(c_1c_4-c_2c_3)` (:math:`4D^2`).
-* :func:`linear_pair` — :math:`v\varphi^+-v\varphi^-=v(x-b)` (§3.3).
-* :func:`sign_selection` and :func:`linear_reorganisation` — Lemma 2 and §3.4: unused pairs in linear mode
+* :func:`linear_pair` — :math:`v\varphi^+-v\varphi^-=v(x-b)` (the paper's linear reorganisation).
+* :func:`sign_selection` and :func:`linear_reorganisation` — Lemma 2 and the linear reorganisation: unused pairs in linear mode
   whose total slope is at most the largest gap.
 * :class:`PairAssignment` — the same blocks written into numpy arrays for n ~ 10^6 pairs (Theorems 2, 3):
   anchored ramps and transposed couples :math:`u\mapsto m\,b_w,\ w\mapsto\pm m\,b_u`.
@@ -184,7 +184,7 @@ class Reorganisation:
 
 
 def linear_reorganisation(unused, b):
-    r"""§3.4: put every unused pair in linear mode with a small total slope.
+    r"""Linear reorganisation: put every unused pair in linear mode with a small total slope.
 
     Consecutive unused pairs :math:`u_1<u_2` form a couple with values
     :math:`(p,q)_{u_1}=(-s\,b_{u_1}, s\,b_{u_1})`, :math:`(p,q)_{u_2}=(s\,b_{u_2},-s\,b_{u_2})`: slope
@@ -238,7 +238,7 @@ class PairAssignment:
 
     This is the numpy form of :class:`Ref` assignments and :func:`assemble` (which build one Python dict
     entry per pair: too slow at n ~ 10^6), used by Theorems 2 and 3. Its block writers are the vectorised
-    :func:`anchored_ramp_block` and the transposed couples of the constant quads (§3.3); a test checks that
+    :func:`anchored_ramp_block` and the transposed couples of the constant quads (the paper's constant matching); a test checks that
     they give the same permutation as the dict blocks. Raises :class:`BlockError` on overlaps.
     """
 

@@ -1,4 +1,4 @@
-r"""Probability estimates of Theorem 3 (PAPER.md §3.8): interval coverage by uniform samples.
+r"""Probability estimates of Theorem 3 (arXiv 2407.01033, Theorem 3 and its probability estimate): interval coverage by uniform samples.
 
 Theorem 3 draws :math:`b_i\sim U[a,b]` and :math:`p_i\sim U[0,1]` and looks, inside the random network,
 for a sub-network close to an equidistant one: every target point (a coarse bias :math:`\hat b_k`, or a

@@ -1,4 +1,4 @@
-r"""Symbolic (sympy) proofs of the building-block identities of PAPER.md §3.2–3.4.
+r"""Symbolic (sympy) proofs of the building-block identities of the proofs of arXiv 2407.01033 (four-pair step, constant matching, linear reorganisation).
 
 Every proof starts from the *assignment* returned by a function of :mod:`proofkit.blocks` (which signed
 pool value :math:`\pm b_j` each pair receives), never from a hand-copied coefficient list, so a change in
@@ -371,7 +371,7 @@ def _block(fn, kind, sign=1):
 
 # ------------------------------------------------------------------------------------------ step block
 def prove_step_block(step=_blocks.step_block) -> list[Proof]:
-    r"""Facts of the symmetric four-pair step block (PAPER.md §3.2), derived from ``step(k1..k4)``.
+    r"""Facts of the symmetric four-pair step block (the four-pair step approximator of arXiv 2407.01033), derived from ``step(k1..k4)``.
 
     With :math:`f` the block function, :math:`L` its constant left of :math:`c_1` and
     :math:`h=f(+\infty)-L`: :math:`\sum p=\sum q=0`; :math:`f` constant left of :math:`c_1` and right of
@@ -511,7 +511,7 @@ def prove_step_block(step=_blocks.step_block) -> list[Proof]:
 
 # ------------------------------------------------------------------------------------------ anchored ramp
 def prove_anchored_ramp(ramp=_blocks.anchored_ramp_block) -> list[Proof]:
-    r"""Facts of the anchored ramp block (PAPER.md §3.2), derived from ``ramp(k1..k4)``.
+    r"""Facts of the anchored ramp block (the four-pair step approximator of arXiv 2407.01033), derived from ``ramp(k1..k4)``.
 
     :math:`\sum_kq_kc_k=0` for any biases; on a symmetric quadruple :math:`\sum p=\sum q=0`,
     :math:`f\equiv0` on :math:`x\le c_2`, :math:`f\equiv h=(c_3-c_2)(c_4-c_1)` on :math:`x\ge c_3`
@@ -579,7 +579,7 @@ def prove_anchored_ramp(ramp=_blocks.anchored_ramp_block) -> list[Proof]:
 
 # ------------------------------------------------------------------------------------------ constant block
 def prove_constant_block(constant=_blocks.constant_block) -> list[Proof]:
-    r"""Facts of the constant-matching block (PAPER.md §3.3), derived from ``constant(k1..k4)``.
+    r"""Facts of the constant-matching block (the constant-matching approximator of arXiv 2407.01033), derived from ``constant(k1..k4)``.
 
     Every pair is in linear mode; :math:`f(x)=(c_4-c_3-c_2+c_1)\,x-2(c_1c_4-c_2c_3)` on every interval
     (any biases), which ``blocks.pair_function`` reproduces; for spacing D, slope 0 and value
@@ -620,7 +620,7 @@ def prove_constant_block(constant=_blocks.constant_block) -> list[Proof]:
 
 # ------------------------------------------------------------------------------------------ linear pair
 def prove_linear_pair(linear=_blocks.linear_pair) -> list[Proof]:
-    r"""The linear-reorganisation pair (PAPER.md §3.3–3.4): :math:`v\varphi^+-v\varphi^-=v(x-b)`.
+    r"""The linear-reorganisation pair (the linear reorganisation of arXiv 2407.01033): :math:`v\varphi^+-v\varphi^-=v(x-b)`.
 
     Pair 0 has bias :math:`b`, its value refers to pool index 1 whose value is :math:`v` (any real, any
     sign); checked on both sides of :math:`b`, for the values :math:`+v` and :math:`-v`.
@@ -679,7 +679,7 @@ def prove_sign_selection(gaps=DEFAULT_GAPS, select=_blocks.sign_selection) -> Pr
 
 
 def prove_reorganisation(unused, b, reorganise=_blocks.linear_reorganisation) -> Proof:
-    r"""§3.4 on concrete exact biases: the reorganised unused pairs form one linear function with
+    r"""The linear reorganisation on concrete exact biases: the reorganised unused pairs form one linear function with
     :math:`|\text{slope}|\le\max g` (largest couple gap).
 
     ``b`` are the exact biases (Fractions), ``unused`` the pair indices. The function of the returned
@@ -768,7 +768,7 @@ def prove_permutation(net) -> Proof:
 
 def demo_network(n=17, step=_blocks.step_block, constant=_blocks.constant_block):
     """A network on the equidistant pool of size n >= 9 assembled from blocks: an up-step on pairs 1..4,
-    a constant block on pairs 5..8, and the linear reorganisation (§3.4) of the other pairs."""
+    a constant block on pairs 5..8, and the linear reorganisation (linear reorganisation) of the other pairs."""
     from .network import PermNetwork
     from .pool import equidistant_pool
 

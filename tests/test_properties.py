@@ -26,8 +26,8 @@ Properties (each can fail; the failure message names the target, domain and ε):
     :math:`\alpha+\gamma\sum_ia_i\,\mathrm{relu}(w_ix+c_i)` summed here in Fractions.
 ``halving``
     ``build`` with ε/2 certifies :math:`U\le\varepsilon/2`; at ε and at ε/2 the used width is at most the
-    proof's worst-case width with the same :math:`\hat n` (:func:`proof_width`: §3.5 (c) asks
-    :math:`L\ge2` and :math:`L\ge2\gamma`, and an even n when the grid has no zero pair for §3.4;
+    proof's worst-case width with the same :math:`\hat n` (:func:`proof_width`: step (c) of Theorem 1's proof asks
+    :math:`L\ge2` and :math:`L\ge2\gamma`, and an even n when the grid has no zero pair for the linear reorganisation;
     theorem1's docstring says the construction does not need :math:`L\ge2\gamma`), and
     ``Construction.width_bound`` is that width.
 
@@ -159,10 +159,10 @@ def explicit_case(text, domain, lipschitz, eps) -> Case:
 #    U = 0.168 > eps = 0.1 after 4 rounds. Same bug: (1/2)*sin(pi x) on [0.75, 1.25], eps = 0.196.
 SLOPE_NOT_CANCELLED = explicit_case("x", (0.75, 1.25), 1.0, 0.1)
 # 2. f = 0 on [0, 1], eps = 1/32: gamma = 0.448, Construction.width_bound = 2 (ceil(2 gamma)(n_hat - 1) + 1)
-#    = 18 < width_used = 34; the proof's L must also be >= 2 (§3.5 c), i.e. its width is 34.
+#    = 18 < width_used = 34; the proof's L must also be >= 2 (step (c) of Theorem 1's proof), i.e. its width is 34.
 WIDTH_BOUND_L1 = explicit_case("0", (0.0, 1.0), 0.0, 0.03125)
 # 3. f = 0 on [1/4, 3/2], eps = 1/16: the grid has no zero, so exact slope cancellation needs n even (L = 3);
-#    the proof's width must use the same parity rule (§3.4's zero pair does not exist on this grid).
+#    the proof's width must use the same parity rule (the linear reorganisation's zero pair does not exist on this grid).
 ZERO_FREE_GRID = explicit_case("0", (0.25, 1.5), 0.0, 0.0625)
 
 
@@ -340,9 +340,9 @@ def check_round_trip(case: Case):
 
 
 def proof_width(gamma: Fraction, n_hat: int, domain) -> float:
-    r"""The proof's worst-case width with the same n_hat (§3.5 c): :math:`2(L_p(\hat n-1)+1)` with
+    r"""The proof's worst-case width with the same n_hat (step (c) of Theorem 1's proof): :math:`2(L_p(\hat n-1)+1)` with
     :math:`L_p=\max(2,\lceil2\gamma\rceil)` — the proof needs :math:`L\ge2` (gaps between unused points
-    :math:`\le2d`) and :math:`L\ge2\gamma` (so that :math:`\gamma\Delta b\le2/\hat n`). §3.4 absorbs an odd
+    :math:`\le2d`) and :math:`L\ge2\gamma` (so that :math:`\gamma\Delta b\le2/\hat n`). The linear reorganisation absorbs an odd
     count of unused pairs with the zero pair b = 0: when the grid of [a, b] has no zero, the argument needs an
     even n, so L_p is raised by one if that makes n even (recomputed here from the grid, exactly)."""
     a, b = Fraction(domain[0]), Fraction(domain[1])

@@ -80,4 +80,4 @@ def test_swap_improves_on_rankfit_and_beats_published_laperm_at_n40():
     base = TrainConfig(target="sin(2*pi*x)", n=40, init="pairwise", seed=2022)
     rf, sw = run(base.with_(method="rankfit")), run(base.with_(method="swap"))
     assert sw.history["train_mse"][-1] <= rf.history["train_mse"][0]
-    assert sw.linf < 0.256  # the paper's geometric mean for LaPerm, Pairwise, n = 40 (PAPER.md §5.1)
+    assert sw.linf < 0.256  # the paper's geometric mean for LaPerm, Pairwise, n = 40 (arXiv 2407.01033, Fig. 2(a))

@@ -1,8 +1,8 @@
 """Argument helpers shared by the verbs: targets, tolerances, domains, progress, output.
 
 **Default domain (one rule for every verb).** A verb that follows a theorem of the paper (``construct``,
-``widths``, ``montecarlo``, ``animate``) works on the theorems' interval [0, 1] (arXiv 2407.01033, §2); a verb
-that reproduces the paper's experiments (``train``) on the experiments' interval [-1, 1] (§4); a verb that
+``widths``, ``montecarlo``, ``animate``) works on the theorems' interval [0, 1] (arXiv 2407.01033, Theorems 1-3); a verb
+that reproduces the paper's experiments (``train``) on the experiments' interval [-1, 1] (its experiments); a verb that
 reads a network file uses the file's domain. ``--domain A B`` overrides it, and every verb prints the
 domain it used, marked "(default)" when it was not given.
 

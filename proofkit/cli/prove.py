@@ -1,4 +1,4 @@
-"""``proofkit prove blocks``: check the building-block identities of PAPER.md §3.2–3.4 symbolically.
+"""``proofkit prove blocks``: check the building-block identities of the proofs of arXiv 2407.01033 (four-pair step, constant matching, linear reorganisation) symbolically.
 
 Prints every identity with its verdict (readable text, or LaTeX with ``--latex``); exit code 0 if all are
 proved, 1 otherwise. The work is done by :func:`proofkit.symbolic.prove_blocks`.
@@ -15,7 +15,7 @@ def register(subparsers) -> None:
     p = subparsers.add_parser(
         "prove", help="check the block identities symbolically (sympy)",
         description="Derive the building blocks' functions from proofkit.blocks with symbolic biases and "
-                    "check every identity of PAPER.md §3.2-3.4 (step block, anchored ramp, constant block, "
+                    "check every identity of the paper's proofs (step block, anchored ramp, constant block, "
                     "linear pair, Lemma 2, exact permutation of an assembled network). Exit 0 if all are "
                     "proved, 1 otherwise.")
     p.add_argument("what", choices=WHATS, help="what to prove (only 'blocks' for now)")

@@ -1,4 +1,4 @@
-r"""Lemma 1: the piecewise-constant approximation :math:`f_{pc}` of a continuous target (PAPER.md §2.2).
+r"""Lemma 1: the piecewise-constant approximation :math:`f_{pc}` of a continuous target (arXiv 2407.01033, Lemma 1).
 
 For :math:`f^*\in C([a,b])` and a level spacing :math:`\Delta h>0` put :math:`g=f^*-f^*(a)` and
 

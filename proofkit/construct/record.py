@@ -10,9 +10,9 @@ A network file (``proofkit.permnet/1``) may carry
                            "support": [[c1, c4], ...], "location": [s1, ...]},
                           {"kind": "linear", "pairs": [[u], ...]}]}
 
-Kinds: ``step`` (four-pair step block, §3.2 of the paper), ``ramp`` (anchored ramp, §3.2), ``constant``
-(constant-matching block, §3.3), ``linear`` (pairs in linear mode: the linear reorganisation of the
-unused pairs, §3.4). ``pairs`` are pair indices of the theory layout (pair k = units k and n + k);
+Kinds: ``step`` (four-pair step block of the paper), ``ramp`` (anchored ramp), ``constant``
+(constant-matching block), ``linear`` (pairs in linear mode: the linear reorganisation of the
+unused pairs). ``pairs`` are pair indices of the theory layout (pair k = units k and n + k);
 ``support`` is the interval where the block's function is not constant (omitted: the whole domain, as
 for pairs in linear mode); ``sign`` is the block's sign :math:`a_j`; ``location`` the step :math:`s_j`
 it stands for. Readers that do not know the section ignore it (the network is fully described without it).

@@ -1,4 +1,4 @@
-r"""Theorem 1 (PAPER.md §2.4, §3.5): an explicit permutation of the equidistant pool that approximates f*.
+r"""Theorem 1 (arXiv 2407.01033, Theorem 1 and its proof): an explicit permutation of the equidistant pool that approximates f*.
 
 The network is
 
@@ -27,7 +27,7 @@ on any interval [a, b] (theory: [0, 1]; experiments: [-1, 1]). It is built by fo
    :math:`\sigma` **exactly 0** (exact integer arithmetic on :math:`b_i=u\,c_i`); the grid is chosen so
    that the parity allows it (:func:`slope_parity_ok`).
    So the term :math:`\gamma|\sigma|(b-a)/2` vanishes, and :math:`L\ge2\gamma` (the proof's worst case,
-   §3.5(c)) is not needed: it is reported as ``width_bound``.
+   step (c) of Theorem 1's proof) is not needed: it is reported as ``width_bound``.
 4. **Output layer** (:func:`output_layer`): :math:`\gamma=\Delta h/h` and
    :math:`\alpha=f^*(a)-\gamma\,\mathrm{core}(a)-\gamma\sigma(\tfrac{a+b}2-a)`, where
    :math:`\mathrm{core}(x)=\sum_ip_i\varphi_i^+(x)+q_i\varphi_i^-(x)`, so that
@@ -171,10 +171,10 @@ def _zero_index(a: Fraction, b: Fraction, n: int):
 
 
 def proof_refinement(gamma, domain, n_hat: int) -> int:
-    r"""The refinement factor L of the proof's worst-case argument (§3.5 c) on this grid.
+    r"""The refinement factor L of the proof's worst-case argument (step (c) of Theorem 1's proof) on this grid.
 
     :math:`L\ge2\gamma` (so that :math:`\gamma\Delta b\le2/\hat n`) and :math:`L\ge2` (gaps between unused
-    points :math:`\le2d`). §3.4 fixes an odd number of unused pairs with the zero pair :math:`b=0`; on a
+    points :math:`\le2d`). The linear reorganisation fixes an odd number of unused pairs with the zero pair :math:`b=0`; on a
     domain whose grid has no zero the argument needs n = L(n_hat-1)+1 even, so L is raised by one when that
     makes n even.
     """
@@ -309,7 +309,7 @@ def place_blocks(ideal, L: int, kmax: int, *, iterations: int = 60):
 
 @dataclass(frozen=True, eq=False)
 class StepMatching:
-    r"""The step blocks of Theorem 1 (§3.5 b) and their geometry.
+    r"""The step blocks of Theorem 1 (step (b) of Theorem 1's proof) and their geometry.
 
     Block j (in step order) is :func:`~proofkit.blocks.step_block` on pairs
     ``starts[j] + (0, L, 2L, 3L)`` with sign ``signs[j]``; its step is at ``locations[j]``.
@@ -396,7 +396,7 @@ class StepMatching:
 
 def match_steps(lemma: Lemma1Result, n_hat: int, L: int, domain=None, *, cancel_tol=None,
                 theta=0.9) -> StepMatching:
-    r"""Step matching (§3.5 b): one step block per (uncancelled) unit step of Lemma 1.
+    r"""Step matching (step (b) of Theorem 1's proof): one step block per (uncancelled) unit step of Lemma 1.
 
     Grid: :math:`n=L(\hat n-1)+1` pairs, :math:`d=(b-a)/(n-1)`, :math:`D=Ld`. The ideal start of the
     block of a step at s is :math:`(s-a)/d-\tfrac32L` (centre on s); :func:`place_blocks` resolves
@@ -580,7 +580,7 @@ def flip_set(values, target):
 
 
 def reorganise_unused(n: int, used, coords) -> UnusedPart:
-    r"""§3.4 on the unused pairs, with an exact-zero slope when possible.
+    r"""The linear reorganisation on the unused pairs, with an exact-zero slope when possible.
 
     :func:`proofkit.blocks.linear_reorganisation` (Lemma 2) on the integer coordinates ``coords``
     (:math:`b_i=u c_i`) gives slope :math:`r\,u` with :math:`|r|\le\max` gap. Flipping a linear pair
@@ -693,7 +693,7 @@ class Construction:
     """A Theorem-1 network with its parameters, error budget and the intermediate objects of the proof.
 
     ``net`` (PermNetwork), ``params`` (dict), ``budget`` (ErrorBudget), ``width_used`` (2n),
-    ``width_bound`` (width asked for by the proof's worst-case unused-slope bound L >= 2 gamma, §3.5 c,
+    ``width_bound`` (width asked for by the proof's worst-case unused-slope bound L >= 2 gamma, step (c) of Theorem 1's proof,
     with the same n_hat), ``lemma1``, ``matching``, ``unused`` and ``seconds`` (construction time).
     ``origin`` t: the proof's quantities (lemma1, matching, budget) are in the coordinate y = x - t and
     ``net`` is in x (:func:`proofkit.build.build` translates domains away from 0; 0 otherwise).

@@ -1,4 +1,4 @@
-r"""Theorem 2: a permutation of the equidistant pool approximates f* with α = 0, γ = 1 (PAPER.md §2.5, §3.6).
+r"""Theorem 2: a permutation of the equidistant pool approximates f* with α = 0, γ = 1 (arXiv 2407.01033, Theorem 2 and its pseudo-copies).
 
 Pool: :math:`b_i=a+i\,d`, :math:`i=0..n-1`, :math:`d=(b-a)/(n-1)`, coefficients :math:`\{\pm b_i\}`, every
 value used exactly once, **no** output layer. Everything below is exact rational arithmetic on the
@@ -7,7 +7,7 @@ indices; :math:`f^{NN}(x)=\sum_i p_i\varphi_i^+(x)+q_i\varphi_i^-(x)` is built f
 1. **Nested pseudo-copies (stacked anchored ramps).** A *window* of :math:`2K` consecutive grid points
    (:math:`K=2m`) around a half-grid centre :math:`t=b_i+d/2` has the points :math:`t\pm\tfrac o2d`,
    :math:`o=1,3,\dots,2K-1`. The groups (inner, outer) :math:`=(4r+1,4r+3)`, :math:`r=0..m-1`, are
-   symmetric quadruples; an anchored ramp block (§3.2, :func:`proofkit.blocks.anchored_ramp_block`) on each
+   symmetric quadruples; an anchored ramp block (the paper's step construction, :func:`proofkit.blocks.anchored_ramp_block`) on each
    is exactly :math:`h_r\,\mathrm{clip}((x-c_2)/(c_3-c_2),0,1)` with :math:`h_r=(4r+1)(4r+3)d^2`. The stack is
    exactly 0 left of the window, exactly
 
@@ -20,7 +20,7 @@ indices; :math:`f^{NN}(x)=\sum_i p_i\varphi_i^+(x)+q_i\varphi_i^-(x)` is built f
    closer than a window width (a level grazed near an extremum) cancel and are both dropped; every kept
    step gets its own window at the free half-grid centre nearest :math:`s_j` (an :math:`L^\infty` isotonic
    placement keeps windows disjoint with the least displacement).
-3. **The constant** :math:`f^*(a)` (no α!). Symmetric constant quads (§3.3): around a half-grid centre
+3. **The constant** :math:`f^*(a)` (no α!). Symmetric constant quads (the paper's constant matching): around a half-grid centre
    :math:`t`, the couple at radius :math:`\rho_k=(k+\tfrac12)d` in *transposed mode with equal signs* m
    (:math:`u=t-\rho_k\mapsto m\,b_w`, :math:`w=t+\rho_k\mapsto m\,b_u`) gives :math:`2mt\,x-2m(t^2-\rho_k^2)`;
    an outer radius :math:`k_o` with sign m and an inner one :math:`k_i` with sign −m give the constant
@@ -55,7 +55,7 @@ zone's oscillation is at most :math:`\rho H/2` (ρ = 0.9 by default) and kept wi
 :math:`2(K+1)d\le W` with :math:`K\approx(1.5H/d^2)^{1/3}` gives :math:`d\approx(W/2)^3/(1.5H)`, n = (b−a)/d + 1
 (even) and the bound :math:`\approx H(1+\rho)/2<\varepsilon` for :math:`H\le\varepsilon`. For an
 L-Lipschitz target :math:`W\approx\rho H/L`, so the width is :math:`n\approx 12L^3H^{-2}/\rho^3`
-(``width_bound``), the :math:`O(\|f^{*\prime}\|^3\varepsilon^{-2})` of §3.6.
+(``width_bound``), the :math:`O(\|f^{*\prime}\|^3\varepsilon^{-2})` of Theorem 2's proof.
 """
 from __future__ import annotations
 

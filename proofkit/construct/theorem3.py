@@ -1,10 +1,10 @@
-r"""Theorem 3: a permutation of a *pairwise random* pool approximates f* (PAPER.md §2.6, §3.8).
+r"""Theorem 3: a permutation of a *pairwise random* pool approximates f* (arXiv 2407.01033, Theorem 3 and its proof).
 
 Pool (:func:`proofkit.pool.pairwise_random_pool`): :math:`b_i\sim U[a,b]`, coefficients :math:`(\pm p_i)`,
 :math:`p_i\sim U[0,1]`, all independent; network :math:`f^{NN}=\alpha+\gamma\sum_i p'_i\varphi_i^++q'_i\varphi_i^-`
 with :math:`(p',q')` a permutation of the pool.
 
-**What a Theorem-1 block needs, and the sub-network we look for.** The symmetric step block (§3.2) on
+**What a Theorem-1 block needs, and the sub-network we look for.** The symmetric step block (the paper's four-pair step) on
 four pairs with biases :math:`c_1<c_2<c_3<c_4` and coefficient values :math:`v_1<v_2<v_3<v_4` is
 :math:`p=(-v_1,-v_4,v_4,v_1)`, :math:`q=(v_2,v_3,-v_3,-v_2)`. Each value appears with both signs in p and
 in q, so :math:`\sum p=\sum q=0` for **any** values: the block is exactly constant left of :math:`c_1`

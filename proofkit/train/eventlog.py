@@ -1,4 +1,4 @@
-r"""The permutation-event log: the data behind Fig. 6 (PAPER.md §5.6).
+r"""The permutation-event log: the data behind Fig. 6 (arXiv 2407.01033, Fig. 6).
 
 At every permutation step t LaPerm replaces :math:`\theta` by :math:`W_{\rm sorted}[\mathrm{rank}(\theta)]`.
 The log records, per step: the epoch index, which of the H positions changed rank since the previous

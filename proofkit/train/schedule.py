@@ -1,4 +1,4 @@
-r"""When LaPerm permutes, and the learning rate per epoch (PAPER.md §4.2).
+r"""When LaPerm permutes, and the learning rate per epoch (the authors' LaPerm protocol, arXiv 2407.01033 Sec. 4 and their code).
 
 **Learning rate.** ``ExponentialLR(gamma=decay)`` stepped once per epoch: epoch e (from 0) trains with
 :math:`lr_e = lr\cdot decay^e`, computed by repeated multiplication as PyTorch does.
