@@ -11,7 +11,8 @@ of its pieces. It computes every number with the checker's own functions, so the
    the checker's docstring, with the enclosures of f*, f*', f*''/2 on the block's ball) is a cell, else it is
    halved, down to single pieces;
 3. a single piece that still fails is bisected at its midpoint (an exact rational, an ``extra`` point; f_NN
-   is linear there, so its value is the mean of the ends') down to ``max_depth`` levels.
+   there is the network piece's line, :func:`proofkit.checker.line`, as the kernel computes it) down to
+   ``max_depth`` levels.
 
 The stated m2 and bounds are the computed ones times (1 + 2^-40), rounded up (a bound never above U): room for
 an arb build whose enclosures differ in the last bits. When the search fails (a kink of the target the
@@ -46,40 +47,44 @@ class _Search:
         self.f, self.U, self.max_depth, self.max_extra = f, U, max_depth, max_extra
         self.cells, self.extra, self.n = [], [], 0
 
-    def cell(self, P, V, E, i, j) -> bool:
-        """Pieces i..j-1 of (P, V, E) as one cell, when all their bounds are <= U."""
-        F = self.f.enclose(K.cell_ball(P[i], P[j]), (arb(P[i]), arb(P[j])))
+    def cell(self, P, X, V, E, i, j) -> bool:
+        """Pieces i..j-1 of (P, X, V, E) as one cell, when all their bounds are <= U."""
+        F = self.f.enclose(K.cell_ball(P[i], P[j]), (X[i], X[j]))
         m2 = _stated(2 * K._aup(F[2])) if F[2].is_finite() else None
-        top = max(K.piece_bound(self.U, E[p], E[p + 1], P[p], P[p + 1], V[p], V[p + 1], F, m2) for p in range(i, j))
-        if not top <= self.U:
+        bounds = K.cell_bounds(self.U, P, X, V, E, i, j, F, m2)
+        if not all(e <= self.U for e in bounds):
             return False
-        self.cells.append([self.n, self.n + j - i, m2 if m2 != math.inf else None, _stated(top, self.U)])
+        self.cells.append([self.n, self.n + j - i, m2 if m2 != math.inf else None, _stated(max(bounds), self.U)])
         self.n += j - i
         return True
 
-    def run(self, P, V, E, i, j):
+    def run(self, P, X, V, E, i, j, N, D):
+        """Pieces i..j-1 of the network's partition (exact values N / D) in cells, halved where they fail."""
         if j - i == 1:
-            return self.piece(P[i], P[j], V[i], V[j], E[i], E[j], 0)
-        if not self.cell(P, V, E, i, j):
+            line = (K._q(P[i]), K._q(P[j]), fmpq(N[i], D), fmpq(N[j], D))
+            return self.piece([P[i], P[j]], [X[i], X[j]], [V[i], V[j]], [E[i], E[j]], line, 0)
+        if not self.cell(P, X, V, E, i, j):
             mid = (i + j) // 2
-            self.run(P, V, E, i, mid)
-            self.run(P, V, E, mid, j)
+            self.run(P, X, V, E, i, mid, N, D)
+            self.run(P, X, V, E, mid, j, N, D)
 
-    def piece(self, u, v, nu, nv, eu, ev, depth):
-        if self.cell([u, v], [nu, nv], [eu, ev], 0, 1):
+    def piece(self, P, X, V, E, line, depth):
+        """The piece [P[0], P[1]] inside the network piece whose line (u, v, f_NN(u), f_NN(v)) is given."""
+        if self.cell(P, X, V, E, 0, 1):
             return
         if depth >= self.max_depth or len(self.extra) >= self.max_extra:
-            raise _GiveUp(f"the piece [{float(u):.17g}, {float(v):.17g}] keeps a bound above U = {self.U!r} "
+            raise _GiveUp(f"the piece [{float(P[0]):.17g}, {float(P[1]):.17g}] keeps a bound above U = {self.U!r} "
                           f"after {depth} bisections ({len(self.extra)} extra points)")
-        m, nm = (K._q(u) + K._q(v)) / 2, (nu + nv) / 2
-        em = K.point_error(self.f, m, nm)
-        self.piece(u, m, nu, nm, eu, em, depth + 1)
+        m = (K._q(P[0]) + K._q(P[1])) / 2
+        xm, vm = arb(m), arb(K.line(m, *line))   # the kernel's value at an extra point
+        em = K.errors(self.f, [xm], [vm])[0]
+        self.piece([P[0], m], [X[0], xm], [V[0], vm], [E[0], em], line, depth + 1)
         self.extra.append(m)
-        self.piece(m, v, nm, nv, em, ev, depth + 1)
+        self.piece([m, P[1]], [xm, X[1]], [vm, V[1]], [em, E[1]], line, depth + 1)
 
 
 def make_proof(net, target_text: str, domain, upper: float, prec: int = 128, *, max_depth: int = 60,
-                 max_extra: int = 200_000):
+               max_extra: int = 200_000):
     """(proof dictionary, None) proving sup|f* - f_NN| <= ``upper`` on ``domain`` for the stored float network
     ``net`` (:class:`~proofkit.network.PermNetwork`), or (None, the reason) when the search fails. Tries the
     working precision ``prec`` and then twice that (exact ties need the bits)."""
@@ -93,12 +98,13 @@ def make_proof(net, target_text: str, domain, upper: float, prec: int = 128, *, 
         ctx.prec, ctx.cap = bits, 3
         try:
             f = K.Target(target_text)
-            P, V, knots = K.partition(d, a, b, [])
-            E = [K.point_error(f, p, v) for p, v in zip(P, V)]
+            P, N, D = K.network_pl(d, a, b)   # the kernel's partition without extra points
+            X, V = list(map(arb, P)), K.values(N, D)
+            E = K.errors(f, X, V)
             s = _Search(f, float(upper), max_depth, max_extra)
             for i in range(0, len(P) - 1, BLOCK):
-                s.run(P, V, E, i, min(i + BLOCK, len(P) - 1))
-            return {"format": K.PROOF, "precision": bits, "knots": knots,
+                s.run(P, X, V, E, i, min(i + BLOCK, len(P) - 1), N, D)
+            return {"format": K.PROOF, "precision": bits, "knots": len(P) - 2,
                     "extra": [f"{q.p}/{q.q}" for q in s.extra], "cells": s.cells}, None
         except (K.InputError, K.Rejected, _GiveUp) as exc:
             reason = f"no proof for 'proofkit check': {exc}"
