@@ -284,6 +284,8 @@ BAD_INPUT = {
     "bias not a number": lambda c, n, d: n["biases"].__setitem__(0, "0.5"),
     "a NaN in the network": lambda c, n, d: (d / "n.json").write_text(
         json.dumps(n).replace(str(n["biases"][0]), "NaN", 1)),
+    "an overflowing number in the network": lambda c, n, d: (d / "n.json").write_text(
+        json.dumps(n).replace(str(n["biases"][0]), "1e999", 1)),
     "exact section not rational": lambda c, n, d: n.setdefault("exact", {}).update(scale="one"),
 }
 
@@ -294,7 +296,7 @@ def test_bad_input_is_one_line_on_stderr_exit_2(capsys, files, tmp_path, bad):
     c, n = _load(cert), _load(net)
     _write(tmp_path / "n.json", n)
     BAD_INPUT[bad](c, n, tmp_path)
-    if bad not in ("network not JSON", "a NaN in the network"):
+    if bad not in ("network not JSON", "a NaN in the network", "an overflowing number in the network"):
         _write(tmp_path / "n.json", n)
     rc, out, err = run(capsys, "check", tmp_path / "n.json", _write(tmp_path / "c.json", c))
     assert rc == 2 and out == "" and len(err.splitlines()) == 1 and "Traceback" not in err, (out, err)
