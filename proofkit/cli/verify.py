@@ -36,7 +36,7 @@ def register(sub):
     p.add_argument("--eps", type=positive("--eps"), default=None, help="tolerance to certify against")
     p.add_argument("--cert", default=None, help="write the certificate JSON here")
     p.add_argument("--check-cert", default=None, metavar="CERT",
-                   help="check a stored certificate (proofkit.certificate/2; certificate-nd/1 for 2-D/3-D) against "
+                   help="check a stored certificate (proofkit.certificate/3; certificate-nd/1 for 2-D/3-D) against "
                         "this network: it must name "
                         "the network (network_sha256), and its bound is confirmed only if the one proved now is "
                         "at least as strong; target, domain and eps come from the certificate")

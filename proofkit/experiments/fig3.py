@@ -72,6 +72,6 @@ FIG3 = SurfaceInsetFigure(
     ref_line=(0.25, (10, 0.26), "1/4 order", "orange"),
     inset={"series": "Equidistant", "n": 40, "seed_index": 0, "stride": 200,
            "title": r"$n=40$: $f^*$ (grey), $f^{NN}$ (red)", "rect": (0.67, 0.2, 0.31, 0.62)},
-    legend_loc="lower left",
+    legend_loc="upper right",
     description="L_inf test error on the 113x113 grid vs n; geometric mean over runs, bars min..max.",
 )

@@ -313,9 +313,9 @@ def render_report(out_dir) -> str:
              "proofkit does not copy that slip.", ""]
     if "quick" in modes:
         lines += ["**Quick mode** runs the paper's protocol (6400 epochs, lr 1e-3 decayed by 0.998 per epoch, the "
-                  "figure's k, batch size and training set) on the first of the paper's seeds (and, where a figure "
-                  "says so, fewer widths), so every quick run is also a run of the full sweep; each figure says "
-                  "what it omits. "
+                  "figure's k, batch size and training set) on the first 3 of the paper's 10 seeds (Figs. 4 and 6: "
+                  "their one run per width) at every published width, so every quick run is also a run of the "
+                  "full sweep; each figure says what it omits. "
                   "`proofkit figures --full` runs everything.", ""]
     cert_path = os.path.join(out_dir, "certificates.json")
     if os.path.exists(cert_path):

@@ -2,7 +2,8 @@ r"""2-D and 3-D permutation networks (``proofkit.permnet-nd/1``): surfaces and e
 
 2-D: (a) the surface :math:`f^{NN}(x,y)` (target as a wire frame), (b) the error map
 :math:`f^*-f^{NN}` on the square, with the largest sampled :math:`|f^*-f^{NN}|` marked (a sampled value,
-a lower bound of the sup; proofkit certifies 1-D networks only). 3-D: :math:`f^{NN}` and the error on the
+a lower bound of the sup; the certified upper bound over the whole box comes from ``proofkit verify``,
+:mod:`proofkit.certify_nd`). 3-D: :math:`f^{NN}` and the error on the
 slices :math:`z=a,\ (a+b)/2,\ b` of the cube. These networks are small (the paper's 2-8n-1-1 and
 3-26n-1-1); they are evaluated on a screen grid with their own dense evaluator.
 """
