@@ -208,13 +208,14 @@ def plan_theorem3(target, eps, domain=(0.0, 1.0), *, delta_h=None, n_hat=None, n
     max_steps = max(1, int(max_pairs) // 4)
     if sampled_step_count(fs, fs[0], dh * h_hi / 2) > max_steps:
         raise WidthLimitError(f"Theorem 3 needs more than {max_steps:,} steps of height about {dh:.3g} for "
-                              f"eps = {float(eps_q):g}, i.e. more than {int(max_pairs):,} pairs: use a larger eps")
+                              f"eps = {float(eps_q):g}, i.e. more than the limit of {int(max_pairs):,} pairs (--max-pairs): "
+                              f"use a larger eps")
     Js = []
     for eta in (dh * h_lo / 2, dh, dh * h_hi / 2):
         st = _sigma_delta(g, tau, lambda i, s, j, e=eta: e, max_steps)
         if st is None:
             raise WidthLimitError(f"Theorem 3 needs more than {max_steps:,} steps for eps = {float(eps_q):g}, "
-                                  f"i.e. more than {int(max_pairs):,} pairs: use a larger eps")
+                                  f"i.e. more than the limit of {int(max_pairs):,} pairs (--max-pairs): use a larger eps")
         Js.append(len(st))
     J_max = int(math.ceil(max(Js) * 1.15)) + 4
     m_v = 4 * J_max
