@@ -280,8 +280,8 @@ def _range(g, x, ends):
     decide, else its enclosure on the ball."""
     G = g([x], ends)[0]
     R = [G.coeffs()[0] if isinstance(G, arb_series) else G]
-    c = (G.coeffs() + [arb(0)] * 2)[1] if isinstance(G, arb_series) else \
-        _series(g, x, ends)[1] if ends and not (R[0] > 0 or R[0] < 0) else _NAN
+    c = (G.coeffs() + [arb(0)] * 2)[1] if isinstance(G, arb_series) else _NAN if isinstance(x, arb_series) \
+        else _series(g, x, ends)[1] if ends and not (R[0] > 0 or R[0] < 0) else _NAN  # a ball G on a series x: no g'
     if ends and c.is_finite() and (c >= 0 or c <= 0):
         R = g(list(ends), None)
     return G, {op: all(fn(r, 0) for r in R) for op, fn in _SIGNS}
