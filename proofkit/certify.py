@@ -97,6 +97,7 @@ from __future__ import annotations
 import bisect
 import json
 import math
+import sys
 import time
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
@@ -182,11 +183,11 @@ class Certificate:
         non-finite floats strings)."""
         d = {k: jsonable(v) for k, v in asdict(self).items()}
         d["domain"] = [float(v) for v in self.domain]
-        d["sup_enclosure"] = list(self.sup_enclosure) if self.sup_enclosure is not None else None
+        d["sup_enclosure"] = [jsonable(v) for v in self.sup_enclosure] if self.sup_enclosure is not None else None
         d["notes"] = list(self.notes)
         out = {"format": FORMAT, "certified": self.certified}
         out.update(d)
-        out["gap"] = self.gap
+        out["gap"] = jsonable(self.gap)
         return out
 
     @classmethod
@@ -364,15 +365,22 @@ def _bound2_vec(Au, Av, M, w):
 
 
 def _frac_up(q: Fraction) -> float:
-    """The smallest float >= q (q a Fraction)."""
-    f = float(q)
+    """The smallest float >= q (q a Fraction); beyond the float range, inf or the most negative float."""
+    try:
+        f = float(q)
+    except OverflowError:
+        return math.inf if q > 0 else -sys.float_info.max
     if Fraction(f) < q:
         f = math.nextafter(f, math.inf)
     return f
 
 
 def _frac_down(q: Fraction) -> float:
-    f = float(q)
+    """The largest float <= q (q a Fraction); beyond the float range, the largest float or -inf."""
+    try:
+        f = float(q)
+    except OverflowError:
+        return sys.float_info.max if q > 0 else -math.inf
     if Fraction(f) > q:
         f = math.nextafter(f, -math.inf)
     return f

@@ -193,7 +193,7 @@ class NDCertificate:
         d["notes"] = list(self.notes)
         out = {"format": ND_CERT_FORMAT, "certified": self.certified}
         out.update(d)
-        out["gap"] = self.gap
+        out["gap"] = jsonable(self.gap)
         return out
 
     @classmethod

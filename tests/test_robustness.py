@@ -144,6 +144,7 @@ def small_net(tmp_path_factory):
 # found by a repeated CI-profile run: Max over a Piecewise that is constant on a cell crashed the proof search's
 # enclosure (a constant ball where a Taylor series was expected)
 @example(text="Max(0, Piecewise((x, x < 0), (0, True)))", eps="1")
+@example(text="-((3)**(10**3))", eps="1")  # the same: an exact error beyond the float range (OverflowError)
 def test_verify_never_crashes_nor_hangs(small_net, text, eps):
     code, out, err, exc = run("verify", small_net, text, "--eps", eps)
     assert_contract(code, out, err, exc, verb="verify")
