@@ -12,7 +12,7 @@ import mpmath
 import numpy as np
 import pytest
 import sympy as sp
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from proofkit.certify import Certificate, CertificateError, certify, check_target, sampled_bound
 from proofkit.expr import TargetError, parse_target, standard_target
@@ -73,7 +73,10 @@ def assert_sound(cert, target, net, domain, m=100_001):
     a, b = domain
     assert a <= cert.witness <= b
     w = np.array([cert.witness])
-    assert float(abs(target(w) - net(w))[0]) >= cert.lower - 1e-9
+    # f* at the witness to 30 digits (a float evaluation can be far off near a cusp such as |x - 1/3|^(1/3))
+    q = F(cert.witness)
+    f_w = float(target.expr.subs(target.var, sp.Rational(q.numerator, q.denominator)).evalf(30))
+    assert abs(f_w - float(net(w)[0])) >= cert.lower - 1e-9
 
 
 # ------------------------------------------------------------------------------------------ arb path
@@ -171,6 +174,8 @@ CLOSED_FORMS = st.recursive(_LEAVES, lambda inner: st.one_of(inner.flatmap(_unar
 @settings(max_examples=max(10, settings.default.max_examples // 2))
 @given(text=CLOSED_FORMS, n=st.integers(2, 40), seed=st.integers(0, 10**6),
        domain=st.sampled_from([(0.0, 1.0), (-1.0, 1.0)]), exact=st.sampled_from([None, False]))
+# found in CI: the witness sits at the float next to the cusp x = 1/3, where float evaluation of f* is 5e-7 off
+@example(text="abs(sin((x - 1/3)))**(1/3)", n=26, seed=0, domain=(-1.0, 1.0), exact=None)
 def test_random_closed_form_targets(text, n, seed, domain, exact):
     t = parse_target(text)
     net = random_net(n, domain, seed)
