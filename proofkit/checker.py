@@ -371,8 +371,9 @@ class Target:
                 best = c if r[">="] == (name == "Max") else best
             elif series:
                 return _nan_like(x)
-            else:   # at a point or on a ball: the max (min) of the two enclosures
-                best = getattr(self.ev(best, [x], e)[0], name.lower())(self.ev(c, [x], e)[0])
+            else:   # at a point or on a ball: the max (min) of the two enclosures (best may be one already)
+                best = getattr(best if isinstance(best, arb) else self.ev(best, [x], e)[0], name.lower())(
+                    self.ev(c, [x], e)[0])
         return best if isinstance(best, arb) else self.ev(best, [x], e)[0]
 
     def piecewise(self, n, x, e):

@@ -1,7 +1,7 @@
 """Shared pytest configuration: hypothesis profiles and markers.
 
 Profiles: ``dev`` (default locally), ``ci`` (default when the CI variable is set; enough examples to
-matter, bounded time) and ``thorough`` (long runs: ``pytest --hypothesis-profile=thorough``). Property
+matter, bounded time, derandomized) and ``thorough`` (long runs: ``pytest --hypothesis-profile=thorough``). Property
 tests choose their own example counts relative to these with ``settings(parent=...)`` where needed.
 """
 import os
@@ -11,7 +11,9 @@ from hypothesis import HealthCheck, settings
 common = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
               derandomize=False, print_blob=True)
 settings.register_profile("dev", max_examples=50, **common)
-settings.register_profile("ci", max_examples=200, **common)
+# CI is a gate: the same examples on every run (derandomized), so a red CI always means a change broke something;
+# new random inputs are explored by the dev profile (every local run) and the thorough profile.
+settings.register_profile("ci", max_examples=200, **dict(common, derandomize=True))
 settings.register_profile("thorough", max_examples=5000, **common)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
